@@ -1,0 +1,2 @@
+/** The typed SSA intermediate representation. */
+package org.qforge.ir;
