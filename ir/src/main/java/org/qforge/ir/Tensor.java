@@ -236,6 +236,42 @@ public final class Tensor {
     return new Tensor(t, data);
   }
 
+  /** Rows {@code [start, start + count)} along dimension 0, copied into a new tensor. */
+  public Tensor sliceRows(int start, int count) {
+    checkArgument(type.rank() >= 1, "cannot slice rows of a scalar");
+    int rows = type.dim(0);
+    checkArgument(start >= 0 && count >= 0 && start + count <= rows,
+        "rows [%s, %s) out of range for %s", start, start + count, type);
+    java.util.List<Integer> shape = new java.util.ArrayList<>(type.shape());
+    shape.set(0, count);
+    Tensor out = zeros(type.withShape(shape));
+    int rowSize = rows == 0 ? 0 : numel() / rows;
+    System.arraycopy(data, start * rowSize, out.data, 0, count * rowSize);
+    return out;
+  }
+
+  /** Concatenates tensors of equal dtype and trailing dimensions along dimension 0. */
+  public static Tensor concatRows(java.util.List<Tensor> parts) {
+    checkArgument(!parts.isEmpty(), "nothing to concatenate");
+    TensorType first = parts.get(0).type;
+    int rows = 0;
+    for (Tensor p : parts) {
+      checkArgument(p.type.rank() >= 1 && p.dtype() == first.dtype()
+          && p.type.shape().subList(1, p.type.rank()).equals(first.shape().subList(1, first.rank())),
+          "cannot concatenate %s with %s along dimension 0", first, p.type);
+      rows += p.type.dim(0);
+    }
+    java.util.List<Integer> shape = new java.util.ArrayList<>(first.shape());
+    shape.set(0, rows);
+    Tensor out = zeros(first.withShape(shape));
+    int offset = 0;
+    for (Tensor p : parts) {
+      System.arraycopy(p.data, 0, out.data, offset, p.numel());
+      offset += p.numel();
+    }
+    return out;
+  }
+
   /** Copies all elements of {@code src} (same type) into this tensor. */
   public void copyFrom(Tensor src) {
     checkArgument(src.type.equals(type), "cannot copy %s into %s", src.type, type);

@@ -1,16 +1,14 @@
 package org.qforge.ir.text;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.qforge.ir.Graph;
 import org.qforge.ir.QforgeException;
+import org.qforge.ir.io.AtomicFiles;
 
 /**
  * Reads and writes {@code .qir} files: a whole program as UTF-8 text, the graph as
@@ -54,32 +52,6 @@ public final class QirFiles {
 
   /** Writes the whole program to {@code file}, atomically. */
   public static void write(Graph g, Path file) {
-    writeAtomically(file, IrPrinter.printWithData(g).getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** Writes bytes to {@code file} through a temporary sibling and a move. */
-  public static void writeAtomically(Path file, byte[] bytes) {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = null;
-    try {
-      tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      Files.write(tmp, bytes);
-      try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-    } catch (IOException e) {
-      throw new QforgeException(file + ": cannot write: " + e.getMessage(), e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    }
+    AtomicFiles.write(file, IrPrinter.printWithData(g).getBytes(StandardCharsets.UTF_8));
   }
 }
