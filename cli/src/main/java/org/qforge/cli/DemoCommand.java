@@ -46,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
     BatchRunner runner = new BatchRunner(g);
     int groups = runner.groups(x, dir.resolve("test_inputs.npy").toString());
     int b = runner.batchSize();
-    out.printf("qforge demo: %s (%s), %d test samples%n", g.name(), dir, groups * b);
+    out.printf("qforge demo: %s (%s), %d test samples%n", dir.getFileName(), dir, groups * b);
     out.flush();
 
     // Warm up the JIT on a few groups so that latency reflects steady state, not class loading.

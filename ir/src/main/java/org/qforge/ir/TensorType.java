@@ -39,9 +39,10 @@ public record TensorType(DType dtype, List<Integer> shape) {
 
   /** Maps a possibly negative dimension index to {@code [0, rank)}, rejecting anything outside. */
   public int normalizeDim(int i) {
-    int r = rank();
+    // PyTorch lets a 0-dim tensor be indexed as if it had one dimension (dim 0 or -1).
+    int r = Math.max(rank(), 1);
     int n = i < 0 ? i + r : i;
-    checkArgument(n >= 0 && n < Math.max(r, 1), "dimension %s out of range for rank %s", i, r);
+    checkArgument(n >= 0 && n < r, "dimension %s out of range for rank %s", i, rank());
     return n;
   }
 

@@ -1,0 +1,2 @@
+/** Reading and writing NumPy {@code .npy} files as IR tensors. */
+package org.qforge.frontend.npy;
