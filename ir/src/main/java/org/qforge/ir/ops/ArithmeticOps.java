@@ -32,6 +32,10 @@ final class ArithmeticOps {
         binary("aten.sub.Tensor", Binary.SUB, "self - alpha * other, broadcast and type-promoted"),
         binary("aten.mul.Tensor", Binary.MUL, "self * other, broadcast and type-promoted"),
         binary("aten.div.Tensor", Binary.DIV, "true division self / other; integer inputs give f32"),
+        binary("aten.add.Scalar", Binary.ADD, "self + alpha * other for a Python number other"),
+        binary("aten.sub.Scalar", Binary.SUB, "self - alpha * other for a Python number other"),
+        binary("aten.mul.Scalar", Binary.MUL, "self * other for a Python number other"),
+        binary("aten.div.Scalar", Binary.DIV, "self / other for a Python number other"),
         addInPlace(),
         round(),
         toDtype(),
@@ -75,7 +79,7 @@ final class ArithmeticOps {
     boolean hasAlpha = kind == Binary.ADD || kind == Binary.SUB;
     OpDef.Builder b = OpDef.builder(name)
         .param("self", ParamType.TENSOR)
-        .param("other", ParamType.TENSOR_OR_SCALAR);
+        .param("other", name.endsWith(".Scalar") ? ParamType.SCALAR : ParamType.TENSOR_OR_SCALAR);
     if (hasAlpha) {
       b.param("alpha", ParamType.SCALAR, new Literal.Int(1));
     }

@@ -44,6 +44,15 @@ class ArithmeticOpsTest {
   }
 
   @Test
+  void scalarOverloadsTakeOnlyNumbers() {
+    assertValues(run("aten.add.Scalar", f32(new float[] {1f, -2f}, 2), 3, 2).out(), 7f, 4f);
+    assertValues(run("aten.sub.Scalar", f32(new float[] {1f, -2f}, 2), 0.5).out(), 0.5f, -2.5f);
+    assertValues(run("aten.mul.Scalar", f32(new float[] {1.5f, -2f}, 2), 2).out(), 3f, -4f);
+    assertValues(run("aten.div.Scalar", f32(new float[] {1f, -3f}, 2), 4).out(), 0.25f, -0.75f);
+    inferError("aten.mul.Scalar", new Object[] {f32Type(2), f32Type(2)}, "argument 'other' must be Scalar");
+  }
+
+  @Test
   void broadcastsRowAgainstMatrix() {
     Tensor x = f32(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
     Tensor row = f32(new float[] {10, 20, 30}, 3);
