@@ -101,6 +101,44 @@ public sealed interface Literal extends Argument {
   /** The one {@link None} instance callers should use. */
   None NONE = new None();
 
+  /**
+   * The literal for a plain Java value, for code that builds graphs: {@code null} is None;
+   * {@code Integer}/{@code Long} an int; {@code Double}/{@code Float} a float; {@code Boolean},
+   * {@code String} and {@link DType} as themselves; {@code int[]} and {@code double[]} lists.
+   *
+   * @throws IllegalArgumentException for anything else
+   */
+  static Literal fromJava(Object o) {
+    if (o == null) {
+      return NONE;
+    }
+    if (o instanceof Literal l) {
+      return l;
+    }
+    if (o instanceof Integer || o instanceof Long) {
+      return new Int(((Number) o).longValue());
+    }
+    if (o instanceof Double || o instanceof java.lang.Float) {
+      return new Float(((Number) o).doubleValue());
+    }
+    if (o instanceof Boolean b) {
+      return new Bool(b);
+    }
+    if (o instanceof String s) {
+      return new Str(s);
+    }
+    if (o instanceof DType d) {
+      return new DTypeLit(d);
+    }
+    if (o instanceof int[] ints) {
+      return IntList.of(ints);
+    }
+    if (o instanceof double[] ds) {
+      return new FloatList(java.util.Arrays.stream(ds).boxed().toList());
+    }
+    throw new IllegalArgumentException("no IR literal for " + o.getClass().getSimpleName() + " " + o);
+  }
+
   /** Text form of a double that parses back to the same double. */
   static String formatDouble(double v) {
     if (Double.isNaN(v)) {

@@ -141,25 +141,7 @@ final class OpHarness {
       }
       return new ValueList(vs);
     }
-    if (o instanceof Integer i) {
-      return new Literal.Int(i);
-    }
-    if (o instanceof Long l) {
-      return new Literal.Int(l);
-    }
-    if (o instanceof Double d) {
-      return new Literal.Float(d);
-    }
-    if (o instanceof Boolean b) {
-      return new Literal.Bool(b);
-    }
-    if (o instanceof int[] ints) {
-      return Literal.IntList.of(ints);
-    }
-    if (o instanceof DType d) {
-      return new Literal.DTypeLit(d);
-    }
-    throw new IllegalArgumentException("unsupported test argument " + o);
+    return Literal.fromJava(o);
   }
 
   // ---- tensor helpers ----
