@@ -26,6 +26,8 @@ public final class Graph {
   private final List<Value> outputs = new ArrayList<>();
   private final Map<String, Value> valuesByName = new HashMap<>();
   private final Map<String, Integer> nameCounters = new HashMap<>();
+  /** Every name ever given out; names of erased values are not reused, as in torch.fx. */
+  private final java.util.Set<String> usedNames = new java.util.HashSet<>();
 
   public Graph(String name) {
     this.name = name;
@@ -174,11 +176,11 @@ public final class Graph {
   }
 
   /**
-   * A name not yet used in this graph, derived from {@code base} the way {@code torch.fx} does:
-   * {@code base}, then {@code base_1}, {@code base_2}, ...
+   * A name never used in this graph (not even by an erased value), derived from {@code base} the
+   * way {@code torch.fx} does: {@code base}, then {@code base_1}, {@code base_2}, ...
    */
   public String freshName(String base) {
-    if (!valuesByName.containsKey(base)) {
+    if (!usedNames.contains(base)) {
       return base;
     }
     int k = nameCounters.getOrDefault(base, 0);
@@ -186,13 +188,15 @@ public final class Graph {
     do {
       k++;
       candidate = base + "_" + k;
-    } while (valuesByName.containsKey(candidate));
+    } while (usedNames.contains(candidate));
     nameCounters.put(base, k);
     return candidate;
   }
 
   private String claim(String wanted) {
     checkArgument(wanted != null && !wanted.isEmpty(), "value names must not be empty");
-    return freshName(wanted);
+    String name = freshName(wanted);
+    usedNames.add(name);
+    return name;
   }
 }
