@@ -10,11 +10,11 @@ import org.qforge.ir.Node;
  * as {@code SubgraphMatcherWithNameNodeMap} does with the dict a pattern function returns.
  *
  * @param graph the pattern graph
- * @param namedNodes nodes of {@code graph} by the name the pattern gave them
+ * @param namedNodes nodes of {@code graph} by the name the pattern gave them, in naming order
  */
 public record Pattern(Graph graph, Map<String, Node> namedNodes) {
   public Pattern {
-    namedNodes = Map.copyOf(namedNodes);
+    namedNodes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(namedNodes));
     for (Node n : namedNodes.values()) {
       if (n.graph() != graph) {
         throw new IllegalArgumentException("named node %" + n.name() + " is not in pattern " + graph.name());
