@@ -176,22 +176,32 @@ public final class Graph {
   }
 
   /**
-   * A name never used in this graph (not even by an erased value), derived from {@code base} the
-   * way {@code torch.fx} does: {@code base}, then {@code base_1}, {@code base_2}, ...
+   * A name never used in this graph (not even by an erased value), chosen as {@code torch.fx}'s
+   * {@code _Namespace.create_name} does: a trailing {@code _<n>} is split off as a counter; the
+   * name itself is used if free, else the base with the next free counter after {@code n} (or after
+   * the highest counter handed out for that base).
    */
-  public String freshName(String base) {
-    if (!usedNames.contains(base)) {
-      return base;
+  public String freshName(String wanted) {
+    java.util.regex.Matcher m = NAME_SUFFIX.matcher(wanted);
+    String base = wanted;
+    long num = -1;
+    if (m.matches()) {
+      base = m.group(1);
+      num = Long.parseLong(m.group(2));
     }
-    int k = nameCounters.getOrDefault(base, 0);
-    String candidate;
-    do {
-      k++;
-      candidate = base + "_" + k;
-    } while (usedNames.contains(candidate));
-    nameCounters.put(base, k);
+    String candidate = num < 0 ? base : base + "_" + num;
+    if (num <= 0) {
+      num = nameCounters.getOrDefault(base, 0);
+    }
+    while (usedNames.contains(candidate)) {
+      num++;
+      candidate = base + "_" + num;
+    }
+    nameCounters.put(base, (int) num);
     return candidate;
   }
+
+  private static final java.util.regex.Pattern NAME_SUFFIX = java.util.regex.Pattern.compile("(.*)_(\\d{1,9})");
 
   private String claim(String wanted) {
     checkArgument(wanted != null && !wanted.isEmpty(), "value names must not be empty");

@@ -26,7 +26,8 @@ public final class OpRegistry {
       PoolingOps.definitions(),
       NormalizationOps.definitions(),
       ReductionOps.definitions(),
-      ShapeOps.definitions()));
+      ShapeOps.definitions(),
+      QuantizedDecomposedOps.definitions(), ObservationOps.definitions()));
 
   private final Map<String, OpDef> ops;
 
