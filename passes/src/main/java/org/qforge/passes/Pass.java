@@ -14,4 +14,19 @@ public interface Pass {
 
   /** Transforms {@code graph} in place. */
   void run(Graph graph);
+
+  /** A pass from a name and a function, for steps too small to deserve a class. */
+  static Pass of(String name, java.util.function.Consumer<Graph> body) {
+    return new Pass() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public void run(Graph graph) {
+        body.accept(graph);
+      }
+    };
+  }
 }

@@ -1,0 +1,159 @@
+package org.qforge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.qforge.frontend.npy.Npy;
+import org.qforge.frontend.pt2.Pt2Importer;
+import org.qforge.ir.Graph;
+import org.qforge.ir.Tensor;
+import org.qforge.ir.interp.Interpreter;
+import org.qforge.passes.quant.Calibration;
+import org.qforge.passes.quant.ObservedGraph;
+import org.qforge.passes.quant.Pt2eFlow;
+import org.qforge.passes.quant.QuantizationReport;
+import org.qforge.passes.quant.xnnpack.SymmetricQuantizationConfig;
+import org.qforge.passes.quant.xnnpack.XnnpackQuantizer;
+
+/**
+ * Post-training quantization against PyTorch's own PT2E runs in {@code ../shared/reference}: the same
+ * qparams keys, equal zero points, scales within 1e-6 relative, bit-equal int8 weights, and outputs
+ * within one output quantization step for at least 99% of elements with top-1 agreement of at least
+ * 99% and test accuracy within 0.2 points of PyTorch's.
+ */
+class Pt2eReferenceTest {
+  private static final Path REF = Path.of("../shared/reference");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static Stream<Arguments> variants() {
+    return Stream.of(
+        Arguments.of("digits_mlp", "per_tensor"), Arguments.of("digits_mlp", "per_channel"),
+        Arguments.of("digits_rescnn", "per_tensor"), Arguments.of("digits_rescnn", "per_channel"),
+        Arguments.of("digits_dwnet", "per_tensor"), Arguments.of("digits_dwnet", "per_channel"),
+        Arguments.of("mlp_784_1024", "per_channel"), Arguments.of("resnet20_cifar", "per_channel"));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("variants")
+  void matchesPyTorch(String model, String variant) throws IOException {
+    Path dir = REF.resolve(model);
+    Path truth = dir.resolve("pt2e").resolve(variant);
+    JsonNode qp = JSON.readTree(truth.resolve("qparams.json").toFile());
+
+    Graph g = Pt2Importer.importFile(dir.resolve("model.pt2"));
+    XnnpackQuantizer quantizer = new XnnpackQuantizer()
+        .setGlobal(SymmetricQuantizationConfig.get(variant.equals("per_channel"), false, false));
+    ObservedGraph observed = Pt2eFlow.prepare(g, quantizer, null);
+    Calibration.run(observed, Npy.read(dir.resolve("calib.npy")), "calib.npy", done -> {});
+    Pt2eFlow.convert(observed, true, null);
+    QuantizationReport report = QuantizationReport.of(g);
+
+    // qparams: same keys, equal zero points, scales within 1e-6 relative.
+    assertEquals(names(qp.get("activations")), new TreeSet<>(report.activations().keySet()), "activation keys");
+    assertEquals(names(qp.get("weights")), new TreeSet<>(report.weights().keySet()), "weight keys");
+    qp.get("activations").fields().forEachRemaining(e -> {
+      QuantizationReport.Activation a = report.activations().get(e.getKey());
+      assertEquals(e.getValue().get("zero_point").asLong(), a.zeroPoint(), e.getKey() + " zero point");
+      assertClose(e.getValue().get("scale").asDouble(), a.scale(), e.getKey() + " scale");
+    });
+    qp.get("weights").fields().forEachRemaining(e -> {
+      QuantizationReport.Weight w = report.weights().get(e.getKey());
+      JsonNode scales = e.getValue().has("scales") ? e.getValue().get("scales") : null;
+      if (scales == null) {
+        assertClose(e.getValue().get("scale").asDouble(), w.scales()[0], e.getKey() + " scale");
+        assertEquals(e.getValue().get("zero_point").asLong(), w.zeroPoints()[0], e.getKey() + " zero point");
+      } else {
+        assertEquals(scales.size(), w.scales().length, e.getKey() + " channels");
+        for (int i = 0; i < scales.size(); i++) {
+          assertClose(scales.get(i).asDouble(), w.scales()[i], e.getKey() + " scale[" + i + "]");
+          assertEquals(e.getValue().get("zero_points").get(i).asLong(), w.zeroPoints()[i], e.getKey() + " zp");
+        }
+      }
+      Tensor want = Npy.read(truth.resolve("weights").resolve(e.getKey() + ".npy"));
+      assertTrue(want.contentEquals(w.values()), e.getKey() + ": int8 weights differ from PyTorch's");
+    });
+
+    // Outputs against PyTorch's converted model.
+    Tensor x = Npy.read(dir.resolve("test_inputs.npy"));
+    Tensor want = Npy.read(truth.resolve("out.npy"));
+    BatchRunner runner = new BatchRunner(g);
+    Tensor got = runner.run(x, "test_inputs.npy", done -> {});
+    String last = g.outputs().get(0).producer().arg(0) instanceof org.qforge.ir.Value q
+        ? ((org.qforge.ir.Value) q.producer().arg(0)).name() : "";
+    double step = qp.get("activations").get(last).get("scale").asDouble();
+    int n = want.numel();
+    int within = 0;
+    for (int i = 0; i < n; i++) {
+      within += Math.abs(got.getDouble(i) - want.getDouble(i)) <= step * 1.0001 ? 1 : 0;
+    }
+    int rows = want.type().dim(0);
+    int classes = n / rows;
+    int agree = 0;
+    for (int r = 0; r < rows; r++) {
+      agree += argmax(got, r, classes) == argmax(want, r, classes) ? 1 : 0;
+    }
+    String figures = String.format(Locale.ROOT, "%s %s: %.2f%% within one step (%.6f), top-1 agreement %.2f%%",
+        model, variant, 100.0 * within / n, step, 100.0 * agree / rows);
+    System.out.println(figures);
+    assertTrue(within >= 0.99 * n, figures);
+    assertTrue(agree >= 0.99 * rows, figures);
+    Path labels = dir.resolve("test_labels.npy");
+    if (Files.exists(labels)) {
+      Tensor y = Npy.read(labels);
+      int correct = 0;
+      for (int r = 0; r < rows; r++) {
+        correct += argmax(got, r, classes) == y.getLong(r) ? 1 : 0;
+      }
+      double acc = (double) correct / rows;
+      double theirs = JSON.readTree(dir.resolve("summary.json").toFile()).get("pt2e").get(variant).get("accuracy")
+          .asDouble();
+      System.out.printf(Locale.ROOT, "%s %s: accuracy %.3f (PyTorch %.3f)%n", model, variant, acc, theirs);
+      assertTrue(Math.abs(acc - theirs) <= 0.002 + 1e-9, "accuracy " + acc + " vs PyTorch " + theirs);
+    }
+    // The program survives a save and load unchanged.
+    Path tmp = Files.createTempFile("q", ".qir");
+    try {
+      org.qforge.ir.text.QirFiles.write(g, tmp);
+      Graph back = org.qforge.ir.text.QirFiles.read(tmp);
+      assertEquals(org.qforge.ir.text.IrPrinter.printWithData(g), org.qforge.ir.text.IrPrinter.printWithData(back));
+      Tensor first = x.sliceRows(0, g.inputs().get(0).type().dim(0));
+      assertTrue(new Interpreter(g).run(List.of(first)).get(0)
+          .contentEquals(new Interpreter(back).run(List.of(first)).get(0)));
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static TreeSet<String> names(JsonNode obj) {
+    List<String> out = new ArrayList<>();
+    obj.fieldNames().forEachRemaining(out::add);
+    return new TreeSet<>(out);
+  }
+
+  private static void assertClose(double want, double got, String what) {
+    assertTrue(Math.abs(want - got) <= 1e-6 * Math.abs(want), what + ": " + got + " vs PyTorch " + want);
+  }
+
+  private static int argmax(Tensor t, int row, int classes) {
+    int best = 0;
+    for (int c = 1; c < classes; c++) {
+      if (t.getDouble(row * classes + c) > t.getDouble(row * classes + best)) {
+        best = c;
+      }
+    }
+    return best;
+  }
+}

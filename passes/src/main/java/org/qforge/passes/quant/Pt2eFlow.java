@@ -1,0 +1,55 @@
+package org.qforge.passes.quant;
+
+import java.util.function.Consumer;
+import org.qforge.ir.Graph;
+import org.qforge.passes.PassPipeline;
+import org.qforge.passes.Pass;
+import org.qforge.passes.PipelineReport;
+
+/**
+ * The PT2E entry points: {@link #prepare} is {@code prepare_pt2e}, {@link #convert} is
+ * {@code convert_pt2e}; calibrate in between with {@link Calibration}. Each step is a named pass in a
+ * {@link PassPipeline}, verified after it runs and printable with {@code --print-ir-after-all}.
+ */
+public final class Pt2eFlow {
+  private Pt2eFlow() {}
+
+  /**
+   * {@code prepare_pt2e}: fold conv-bn, let the quantizer transform and annotate the graph, insert
+   * observers. The graph is modified in place.
+   *
+   * @param irSink receives the IR after every step, or null
+   */
+  public static ObservedGraph prepare(Graph graph, Quantizer quantizer, Consumer<String> irSink) {
+    Annotations annotations = new Annotations();
+    ObservedGraph[] result = new ObservedGraph[1];
+    PassPipeline.builder()
+        .add(new FuseConvBatchNorm())
+        .add(Pass.of("annotate", g -> {
+          quantizer.transformForAnnotation(g);
+          quantizer.annotate(g, annotations);
+          quantizer.validate(g, annotations);
+        }))
+        .add(Pass.of("insert-observers", g -> result[0] = InsertObservers.run(g, annotations, quantizer)))
+        .printIrAfterAll(irSink)
+        .build()
+        .run(graph);
+    return result[0];
+  }
+
+  /**
+   * {@code convert_pt2e} in PT2E's order: observers to quantize/dequantize, duplicate dequantize per
+   * consumer, port metadata, then (if {@code foldQuantize}) fold weight quantization into int8
+   * constants. The graph is modified in place.
+   */
+  public static PipelineReport convert(ObservedGraph observed, boolean foldQuantize, Consumer<String> irSink) {
+    PassPipeline.Builder b = PassPipeline.builder()
+        .add(new ReplaceObserversWithQdq(observed.observers()))
+        .add(new DuplicateDequantize(observed.annotations()))
+        .add(new PortQdqMetadata(observed.annotations()));
+    if (foldQuantize) {
+      b.add(new FoldQuantize());
+    }
+    return b.printIrAfterAll(irSink).build().run(observed.graph());
+  }
+}
