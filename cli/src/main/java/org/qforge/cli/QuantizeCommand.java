@@ -39,9 +39,14 @@ final class QuantizeCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL", description = "A .pt2 archive or a .qir program (fp32).")
   Path model;
 
-  @Option(names = "--calibration", required = true, paramLabel = "C.npy",
-      description = "Calibration samples along axis 0, fed in groups of the model's batch size, in order.")
+  @Option(names = "--calibration", paramLabel = "C.npy",
+      description = "Calibration samples along axis 0, fed in groups of the model's batch size, in order "
+          + "(required unless --dynamic).")
   Path calibration;
+
+  @Option(names = "--dynamic", description = "Dynamic quantization of linear layers: activation qparams are "
+      + "chosen at run time (choose_qparams), weights int8; no calibration needed.")
+  boolean dynamic;
 
   @Option(names = "--per-channel", description = "Quantize weights per output channel (default: per tensor).")
   boolean perChannel;
@@ -66,20 +71,27 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (calibration == null && !dynamic) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "Missing required option: '--calibration=C.npy' (only --dynamic can do without)");
+    }
     Graph g = ModelLoader.load(model);
-    Tensor samples = Npy.read(calibration);
+    // Dynamic quantization needs no calibration data, but weight observers must see the weights
+    // once, as they do when PyTorch's prepared model is called on an example input.
+    Tensor samples = calibration != null ? Npy.read(calibration) : Tensor.zeros(g.inputs().get(0).type());
+    String source = calibration != null ? calibration.toString() : "(example input)";
     PrintWriter err = spec.commandLine().getErr();
     Consumer<String> irSink = printIrAfterAll ? text -> {
       err.print(text);
       err.flush();
     } : null;
     XnnpackQuantizer quantizer = new XnnpackQuantizer()
-        .setGlobal(SymmetricQuantizationConfig.get(perChannel, false, false));
+        .setGlobal(SymmetricQuantizationConfig.get(perChannel, false, dynamic));
     ObservedGraph observed = Pt2eFlow.prepare(g, quantizer, irSink);
     int batch = g.inputs().get(0).type().dim(0);
     int groups = samples.type().rank() == 0 ? 0 : samples.type().dim(0) / Math.max(batch, 1);
     try (Progress p = Progress.start("calibrate", groups)) {
-      Calibration.run(observed, samples, calibration.toString(), p.reporter());
+      Calibration.run(observed, samples, source, p.reporter());
     }
     Pt2eFlow.convert(observed, !noFoldQuantize, irSink);
     QuantizationReport report = QuantizationReport.of(g);
@@ -102,10 +114,11 @@ final class QuantizeCommand implements Callable<Integer> {
     config.put("quantizer", "xnnpack_symmetric");
     config.put("is_per_channel", perChannel);
     config.put("is_qat", false);
-    config.put("is_dynamic", false);
+    config.put("is_dynamic", dynamic);
     config.put("use_reference_representation", false);
     config.put("fold_quantize", !noFoldQuantize);
-    config.put("calibration", calibration.getFileName() + ", one group of the batch size at a time, in order");
+    config.put("calibration", calibration == null ? "none needed"
+        : calibration.getFileName() + ", one group of the batch size at a time, in order");
     ObjectNode acts = root.putObject("activations");
     report.activations().forEach((k, a) -> {
       ObjectNode o = acts.putObject(k);

@@ -60,6 +60,7 @@ class Pt2eReferenceTest {
     Calibration.run(observed, Npy.read(dir.resolve("calib.npy")), "calib.npy", done -> {});
     Pt2eFlow.convert(observed, true, null);
     QuantizationReport report = QuantizationReport.of(g);
+    worstScale = 0;
 
     // qparams: same keys, equal zero points, scales within 1e-6 relative.
     assertEquals(names(qp.get("activations")), new TreeSet<>(report.activations().keySet()), "activation keys");
@@ -105,8 +106,9 @@ class Pt2eReferenceTest {
     for (int r = 0; r < rows; r++) {
       agree += argmax(got, r, classes) == argmax(want, r, classes) ? 1 : 0;
     }
-    String figures = String.format(Locale.ROOT, "%s %s: %.2f%% within one step (%.6f), top-1 agreement %.2f%%",
-        model, variant, 100.0 * within / n, step, 100.0 * agree / rows);
+    String figures = String.format(Locale.ROOT, "%s %s: %d activations, %d weights, worst scale difference %.2g,"
+        + " weights bit-equal, %.2f%% of outputs within one step (%.6f), top-1 agreement %.2f%%", model, variant,
+        report.activations().size(), report.weights().size(), worstScale, 100.0 * within / n, step, 100.0 * agree / rows);
     System.out.println(figures);
     assertTrue(within >= 0.99 * n, figures);
     assertTrue(agree >= 0.99 * rows, figures);
@@ -137,13 +139,51 @@ class Pt2eReferenceTest {
     }
   }
 
+  static Stream<Arguments> dynamicVariants() {
+    return Stream.of(Arguments.of("digits_mlp"), Arguments.of("mlp_784_1024"));
+  }
+
+  /** Dynamic per-channel linear quantization: weights bit-equal, outputs within 1e-2 of max |out|. */
+  @ParameterizedTest(name = "{0} dynamic_per_channel")
+  @MethodSource("dynamicVariants")
+  void dynamicMatchesPyTorch(String model) throws IOException {
+    Path dir = REF.resolve(model);
+    Path truth = dir.resolve("pt2e/dynamic_per_channel");
+    JsonNode qp = JSON.readTree(truth.resolve("qparams.json").toFile());
+    Graph g = Pt2Importer.importFile(dir.resolve("model.pt2"));
+    ObservedGraph observed = Pt2eFlow.prepare(g,
+        new XnnpackQuantizer().setGlobal(SymmetricQuantizationConfig.get(true, false, true)), null);
+    Calibration.run(observed, Tensor.zeros(g.inputs().get(0).type()), "example", done -> {});
+    Pt2eFlow.convert(observed, true, null);
+    QuantizationReport report = QuantizationReport.of(g);
+    assertEquals(names(qp.get("activations")), new TreeSet<>(report.activations().keySet()));
+    assertEquals(names(qp.get("weights")), new TreeSet<>(report.weights().keySet()));
+    qp.get("weights").fields().forEachRemaining(e -> assertTrue(Npy.read(truth.resolve("weights")
+        .resolve(e.getKey() + ".npy")).contentEquals(report.weights().get(e.getKey()).values()), e.getKey()));
+    Tensor want = Npy.read(truth.resolve("out.npy"));
+    Tensor got = new BatchRunner(g).run(Npy.read(dir.resolve("test_inputs.npy")), "test_inputs.npy", d -> {});
+    double maxAbs = 0;
+    double maxErr = 0;
+    for (int i = 0; i < want.numel(); i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(want.getDouble(i)));
+      maxErr = Math.max(maxErr, Math.abs(want.getDouble(i) - got.getDouble(i)));
+    }
+    System.out.printf(Locale.ROOT, "%s dynamic_per_channel: max error %.3g, max |out| %.3g, ratio %.3g%n", model,
+        maxErr, maxAbs, maxErr / maxAbs);
+    assertTrue(maxErr <= 1e-2 * maxAbs, model + ": max error " + maxErr + " vs max |out| " + maxAbs);
+  }
+
   private static TreeSet<String> names(JsonNode obj) {
     List<String> out = new ArrayList<>();
     obj.fieldNames().forEachRemaining(out::add);
     return new TreeSet<>(out);
   }
 
+  /** The largest relative scale difference seen, for the figures the test prints. */
+  private static double worstScale;
+
   private static void assertClose(double want, double got, String what) {
+    worstScale = Math.max(worstScale, Math.abs(want - got) / Math.abs(want));
     assertTrue(Math.abs(want - got) <= 1e-6 * Math.abs(want), what + ": " + got + " vs PyTorch " + want);
   }
 

@@ -103,7 +103,15 @@ public final class InsertObservers {
       return org.qforge.passes.quant.observer.Observers.fixedQParams(f.scale(), f.zeroPoint())
           .create(new ObserverSettings(f.dtype(), f.quantMin(), f.quantMax(), f.qscheme(), null, f.isDynamic()));
     }
-    throw new UnsupportedOperationException("derived quantization specs are not supported yet: " + spec);
+    DerivedQuantizationSpec d = (DerivedQuantizationSpec) spec;
+    List<Observer> sources = new ArrayList<>();
+    for (EdgeOrNode from : d.derivedFrom()) {
+      if (!existing.containsKey(from)) {
+        throw new IllegalStateException("derived spec refers to " + from + ", which has no observer yet");
+      }
+      sources.add(existing.get(from));
+    }
+    return new DerivedObserver(d, sources);
   }
 
   /** Inserts {@code qforge.observe} nodes, deduplicating as {@code prepare.py} does. */

@@ -15,7 +15,7 @@ public final class Pt2eFlow {
   private Pt2eFlow() {}
 
   /**
-   * {@code prepare_pt2e}: fold conv-bn, let the quantizer transform and annotate the graph, insert
+   * {@code prepare_pt2e}: fold conv-bn and linear-bn, let the quantizer transform and annotate the graph, insert
    * observers. The graph is modified in place.
    *
    * @param irSink receives the IR after every step, or null
@@ -25,6 +25,7 @@ public final class Pt2eFlow {
     ObservedGraph[] result = new ObservedGraph[1];
     PassPipeline.builder()
         .add(new FuseConvBatchNorm())
+        .add(new FuseLinearBatchNorm())
         .add(Pass.of("annotate", g -> {
           quantizer.transformForAnnotation(g);
           quantizer.annotate(g, annotations);

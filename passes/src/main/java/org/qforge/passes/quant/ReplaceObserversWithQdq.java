@@ -58,12 +58,10 @@ public final class ReplaceObserversWithQdq implements Pass {
       Value x = (Value) obsNode.arg(0);
       ObserverSettings s = obs.settings();
       Value replacement;
-      if (s.isDynamic() || s.dtype().isFloatingPoint()) {
-        if (!s.isDynamic()) {
-          replacement = x;
-        } else {
-          throw new UnsupportedOperationException("dynamic quantization is not supported yet");
-        }
+      if (s.isDynamic()) {
+        replacement = dynamic(graph, obsNode, x, obs);
+      } else if (s.dtype().isFloatingPoint()) {
+        replacement = x;
       } else if (s.qscheme().isPerChannel()) {
         replacement = perChannel(graph, obsNode, x, obs);
       } else {
@@ -113,6 +111,33 @@ public final class ReplaceObserversWithQdq implements Pass {
     List<Argument> dqArgs = List.of(q.result(), scales, zps, new Literal.Int(axis), new Literal.Int(range[0]),
         new Literal.Int(range[1]), new Literal.DTypeLit(dtype), Literal.NONE);
     return insert(g, at, "quantized_decomposed.dequantize_per_channel", dqArgs, "dequantize_per_channel_default",
+        x.type()).result();
+  }
+
+  /**
+   * Dynamic quantization: {@code choose_qparams.tensor} (or the symmetric variant) computes scale and
+   * zero point from the tensor at run time; eps is the observer's, or float32 epsilon if it has none.
+   */
+  private Value dynamic(Graph g, Node at, Value x, Observer obs) {
+    ObserverSettings s = obs.settings();
+    long[] range = qRange(s);
+    double eps = obs instanceof org.qforge.passes.quant.observer.PlaceholderObserver p ? p.eps() : 0x1p-23;
+    String choose = s.qscheme() == org.qforge.passes.quant.Qscheme.PER_TENSOR_SYMMETRIC
+        ? "quantized_decomposed.choose_qparams_symmetric.tensor" : "quantized_decomposed.choose_qparams.tensor";
+    OpDef cq = ops.get(choose);
+    List<Argument> cqArgs = cq.bind(List.of(x, new Literal.Int(range[0]), new Literal.Int(range[1]),
+        new Literal.Float(eps), new Literal.DTypeLit(s.dtype())), Map.of());
+    Node chooser = g.insertBefore(at, cq, cqArgs, List.of("choose_qparams_tensor", "choose_qparams_tensor_1"),
+        cq.shapeFunction().infer(new org.qforge.ir.NodeArgs(cq, cqArgs)), Map.of());
+    Value scale = chooser.results().get(0);
+    Value zp = chooser.results().get(1);
+    List<Argument> qArgs = List.of(x, scale, zp, new Literal.Int(range[0]), new Literal.Int(range[1]),
+        new Literal.DTypeLit(s.dtype()));
+    Node q = insert(g, at, "quantized_decomposed.quantize_per_tensor.tensor", qArgs, "quantize_per_tensor_tensor",
+        x.type().withDType(s.dtype()));
+    List<Argument> dqArgs = List.of(q.result(), scale, zp, new Literal.Int(range[0]), new Literal.Int(range[1]),
+        new Literal.DTypeLit(s.dtype()), Literal.NONE);
+    return insert(g, at, "quantized_decomposed.dequantize_per_tensor.tensor", dqArgs, "dequantize_per_tensor_tensor",
         x.type()).result();
   }
 
