@@ -87,6 +87,9 @@ class Pt2eReferenceTest {
       assertTrue(want.contentEquals(w.values()), e.getKey() + ": int8 weights differ from PyTorch's");
     });
 
+    // The converted graph has the same operators, as many times, as PyTorch's.
+    assertEquals(opHistogram(Files.readString(truth.resolve("converted.txt"))), opHistogram(g), "op histogram");
+
     // Outputs against PyTorch's converted model.
     Tensor x = Npy.read(dir.resolve("test_inputs.npy"));
     Tensor want = Npy.read(truth.resolve("out.npy"));
@@ -158,6 +161,7 @@ class Pt2eReferenceTest {
     QuantizationReport report = QuantizationReport.of(g);
     assertEquals(names(qp.get("activations")), new TreeSet<>(report.activations().keySet()));
     assertEquals(names(qp.get("weights")), new TreeSet<>(report.weights().keySet()));
+    assertEquals(opHistogram(Files.readString(truth.resolve("converted.txt"))), opHistogram(g), "op histogram");
     qp.get("weights").fields().forEachRemaining(e -> assertTrue(Npy.read(truth.resolve("weights")
         .resolve(e.getKey() + ".npy")).contentEquals(report.weights().get(e.getKey()).values()), e.getKey()));
     Tensor want = Npy.read(truth.resolve("out.npy"));
@@ -171,6 +175,26 @@ class Pt2eReferenceTest {
     System.out.printf(Locale.ROOT, "%s dynamic_per_channel: max error %.3g, max |out| %.3g, ratio %.3g%n", model,
         maxErr, maxAbs, maxErr / maxAbs);
     assertTrue(maxErr <= 1e-2 * maxAbs, model + ": max error " + maxErr + " vs max |out| " + maxAbs);
+  }
+
+  /** Counts of call_function targets in PyTorch's printed graph, in our op naming. */
+  static java.util.TreeMap<String, Integer> opHistogram(String convertedTxt) {
+    java.util.TreeMap<String, Integer> h = new java.util.TreeMap<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("call_function\\[target=torch\\.ops\\.([\\w.]+)\\]")
+        .matcher(convertedTxt);
+    while (m.find()) {
+      String op = m.group(1).endsWith(".default") ? m.group(1).substring(0, m.group(1).length() - 8) : m.group(1);
+      h.merge(op, 1, Integer::sum);
+    }
+    return h;
+  }
+
+  static java.util.TreeMap<String, Integer> opHistogram(Graph g) {
+    java.util.TreeMap<String, Integer> h = new java.util.TreeMap<>();
+    for (org.qforge.ir.Node n : g.nodes()) {
+      h.merge(n.op().name(), 1, Integer::sum);
+    }
+    return h;
   }
 
   private static TreeSet<String> names(JsonNode obj) {
