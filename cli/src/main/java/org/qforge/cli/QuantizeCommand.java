@@ -51,6 +51,10 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--per-channel", description = "Quantize weights per output channel (default: per tensor).")
   boolean perChannel;
 
+  @Option(names = "--reference-representation", description = "Rewrite quantize/dequantize patterns into "
+      + "PT2E's reference integer representation (use_reference_representation=True).")
+  boolean referenceRepresentation;
+
   @Option(names = "--no-fold-quantize", description = "Keep weight quantization as quantize ops instead of int8 constants.")
   boolean noFoldQuantize;
 
@@ -93,8 +97,13 @@ final class QuantizeCommand implements Callable<Integer> {
     try (Progress p = Progress.start("calibrate", groups)) {
       Calibration.run(observed, samples, source, p.reporter());
     }
-    Pt2eFlow.convert(observed, !noFoldQuantize, irSink);
+    // The report reads the q/dq program, so it is taken before the reference rewrite removes q/dq.
+    Pt2eFlow.convert(observed, !noFoldQuantize, false, irSink);
     QuantizationReport report = QuantizationReport.of(g);
+    if (referenceRepresentation) {
+      org.qforge.passes.PassPipeline.builder().add(new org.qforge.passes.quant.reference.ReferenceRepresentationRewrite())
+          .printIrAfterAll(irSink).build().run(g);
+    }
 
     if (qparams != null) {
       byte[] json = qparamsJson(report);
@@ -115,7 +124,7 @@ final class QuantizeCommand implements Callable<Integer> {
     config.put("is_per_channel", perChannel);
     config.put("is_qat", false);
     config.put("is_dynamic", dynamic);
-    config.put("use_reference_representation", false);
+    config.put("use_reference_representation", referenceRepresentation);
     config.put("fold_quantize", !noFoldQuantize);
     config.put("calibration", calibration == null ? "none needed"
         : calibration.getFileName() + ", one group of the batch size at a time, in order");

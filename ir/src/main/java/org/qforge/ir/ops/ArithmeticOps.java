@@ -77,8 +77,10 @@ final class ArithmeticOps {
 
   private static OpDef binary(String name, Binary kind, String doc) {
     boolean hasAlpha = kind == Binary.ADD || kind == Binary.SUB;
+    // self may be a number too: PT2E's reference representation multiplies two Python floats
+    // (wrapped numbers), which gives an f32 0-dim tensor.
     OpDef.Builder b = OpDef.builder(name)
-        .param("self", ParamType.TENSOR)
+        .param("self", ParamType.TENSOR_OR_SCALAR)
         .param("other", name.endsWith(".Scalar") ? ParamType.SCALAR : ParamType.TENSOR_OR_SCALAR);
     if (hasAlpha) {
       b.param("alpha", ParamType.SCALAR, new Literal.Int(1));
@@ -122,7 +124,7 @@ final class ArithmeticOps {
   /** The broadcast shape and promoted dtype of {@code self op other}. */
   static TensorType resultType(OpArgs a, Binary kind, boolean hasAlpha) {
     String name = a.op().name();
-    List<Integer> shape = Broadcasting.shape(name, a.type(0).shape(), operandShape(a, 1));
+    List<Integer> shape = Broadcasting.shape(name, operandShape(a, 0), operandShape(a, 1));
     DType dtype = TypePromotion.resultType(a, 0, 1);
     if (kind == Binary.DIV && !dtype.isFloatingPoint()) {
       dtype = DType.F32; // true division of integers gives the default float dtype

@@ -19,6 +19,7 @@ import org.qforge.ir.OpDef;
 public final class OpRegistry {
   private static final OpRegistry STANDARD = create(List.of(
       ActivationOps.definitions(),
+      HigherOrderOps.definitions(),
       MathOps.definitions(),
       ArithmeticOps.definitions(),
       LinearAlgebraOps.definitions(),

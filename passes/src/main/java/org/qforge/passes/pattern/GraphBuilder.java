@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.qforge.ir.Argument;
+import org.qforge.ir.DType;
 import org.qforge.ir.Graph;
 import org.qforge.ir.Literal;
 import org.qforge.ir.Node;
@@ -30,6 +31,8 @@ public final class GraphBuilder {
   private final Graph graph;
   private final OpRegistry registry;
   private final Map<String, Node> namedNodes = new LinkedHashMap<>();
+  /** Pattern inputs standing for literals, with the example literal used to type the nodes using them. */
+  private final Map<Value, Literal> literalInputs = new java.util.IdentityHashMap<>();
 
   public GraphBuilder(Graph graph) {
     this(graph, OpRegistry.standard());
@@ -55,6 +58,11 @@ public final class GraphBuilder {
     return v;
   }
 
+  /** Whether some input stands for a literal (the graph is then a pattern that does not verify). */
+  public boolean hasLiteralInputs() {
+    return !literalInputs.isEmpty();
+  }
+
   /** The nodes named so far. */
   public Map<String, Node> namedNodes() {
     return namedNodes;
@@ -63,6 +71,20 @@ public final class GraphBuilder {
   /** Adds a graph input (a pattern placeholder). */
   public Value input(String name, TensorType type) {
     return graph.addInput(name, type);
+  }
+
+  /**
+   * A pattern input that stands for a literal argument (a scale, a zero point, a bound), as the
+   * tensors PT2E passes as example inputs to its patterns become placeholders that match the
+   * literals of the real graph. Nodes built with it are typed with {@code example}; the node then
+   * holds the input itself, so the graph is a pattern, not a program (it does not verify).
+   */
+  public Value literalInput(String name, Object example) {
+    Literal lit = Literal.fromJava(example);
+    DType type = lit instanceof Literal.Float ? DType.F64 : DType.I64;
+    Value v = graph.addInput(name, new TensorType(type, List.of()));
+    literalInputs.put(v, lit);
+    return v;
   }
 
   /** Calls {@code op} with positional arguments and returns its single result. */
@@ -79,8 +101,14 @@ public final class GraphBuilder {
   public Node callNode(String op, List<?> positional, Map<String, ?> named) {
     OpDef def = registry.get(op);
     List<Argument> pos = new ArrayList<>();
+    Map<Integer, Value> swaps = new LinkedHashMap<>();
     for (Object o : positional) {
-      pos.add(toArgument(o));
+      Argument a = toArgument(o);
+      if (a instanceof Value v && literalInputs.containsKey(v)) {
+        swaps.put(pos.size(), v);
+        a = literalInputs.get(v);
+      }
+      pos.add(a);
     }
     Map<String, Argument> kw = new LinkedHashMap<>();
     named.forEach((k, v) -> kw.put(k, toArgument(v)));
@@ -91,7 +119,9 @@ public final class GraphBuilder {
     for (int i = 0; i < types.size(); i++) {
       names.add(i == 0 ? base : base + "_out" + i);
     }
-    return graph.addNode(def, bound, names, types, Map.of());
+    Node node = graph.addNode(def, bound, names, types, Map.of());
+    swaps.forEach(node::setArg);
+    return node;
   }
 
   /** Sets the graph's outputs. */

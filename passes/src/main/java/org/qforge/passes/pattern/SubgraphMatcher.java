@@ -55,8 +55,19 @@ public final class SubgraphMatcher {
   private final Set<Node> returningPatternNodes;
   private final List<Node> anchors;
   private final Map<String, Node> namedNodes;
+  private final java.util.function.Function<org.qforge.ir.OpDef, String> opKey;
 
   public SubgraphMatcher(Pattern pattern, MatcherOptions options) {
+    this(pattern, options, org.qforge.ir.OpDef::name);
+  }
+
+  /**
+   * A matcher that compares ops by {@code opKey} instead of by name, for passes that, like PT2E's
+   * {@code remove_tensor_overload_for_qdq_ops}, treat the overloads of an op as one.
+   */
+  public SubgraphMatcher(Pattern pattern, MatcherOptions options,
+      java.util.function.Function<org.qforge.ir.OpDef, String> opKey) {
+    this.opKey = opKey;
     this.pattern = pattern.graph();
     this.options = options;
     this.namedNodes = pattern.namedNodes();
@@ -182,7 +193,7 @@ public final class SubgraphMatcher {
   }
 
   private boolean nodesAreEqual(Node pn, Node gn) {
-    return pn.op() == gn.op();
+    return pn.op() == gn.op() || opKey.apply(pn.op()).equals(opKey.apply(gn.op()));
   }
 
   private boolean matchNodes(Node pn, Node gn, InternalMatch m) {

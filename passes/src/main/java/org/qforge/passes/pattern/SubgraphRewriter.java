@@ -56,10 +56,19 @@ public final class SubgraphRewriter {
    */
   public static List<ReplacedPattern> replacePatternWithFilters(Graph graph, Pattern pattern, Pattern replacement,
       List<MatchFilter> filters, boolean ignoreLiterals, ReplacementCallback callback) {
+    return replacePatternWithFilters(graph, pattern, replacement, filters, ignoreLiterals, callback,
+        org.qforge.ir.OpDef::name);
+  }
+
+  /** As above, comparing ops by {@code opKey} (see {@link SubgraphMatcher}). */
+  public static List<ReplacedPattern> replacePatternWithFilters(Graph graph, Pattern pattern, Pattern replacement,
+      List<MatchFilter> filters, boolean ignoreLiterals, ReplacementCallback callback,
+      java.util.function.Function<org.qforge.ir.OpDef, String> opKey) {
     if (replacement == null && callback == null) {
       throw new IllegalArgumentException("a replacement or a replacement callback is required");
     }
-    SubgraphMatcher matcher = new SubgraphMatcher(pattern, MatcherOptions.DEFAULT.withIgnoreLiterals(ignoreLiterals));
+    SubgraphMatcher matcher = new SubgraphMatcher(pattern, MatcherOptions.DEFAULT.withIgnoreLiterals(ignoreLiterals),
+        opKey);
     List<InternalMatch> matches = new ArrayList<>();
     for (InternalMatch m : matcher.match(graph)) {
       if (filters.stream().allMatch(f -> f.test(m, graph, pattern.graph()))) {

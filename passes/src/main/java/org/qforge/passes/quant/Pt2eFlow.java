@@ -44,12 +44,24 @@ public final class Pt2eFlow {
    * constants. The graph is modified in place.
    */
   public static PipelineReport convert(ObservedGraph observed, boolean foldQuantize, Consumer<String> irSink) {
+    return convert(observed, foldQuantize, false, irSink);
+  }
+
+  /**
+   * {@code convert_pt2e(use_reference_representation=...)}: as {@link #convert(ObservedGraph, boolean,
+   * Consumer)}, then, if asked, PT2E's reference representation rewrite.
+   */
+  public static PipelineReport convert(ObservedGraph observed, boolean foldQuantize, boolean referenceRepresentation,
+      Consumer<String> irSink) {
     PassPipeline.Builder b = PassPipeline.builder()
         .add(new ReplaceObserversWithQdq(observed.observers()))
         .add(new DuplicateDequantize(observed.annotations()))
         .add(new PortQdqMetadata(observed.annotations()));
     if (foldQuantize) {
       b.add(new FoldQuantize());
+    }
+    if (referenceRepresentation) {
+      b.add(new org.qforge.passes.quant.reference.ReferenceRepresentationRewrite());
     }
     return b.printIrAfterAll(irSink).build().run(observed.graph());
   }
