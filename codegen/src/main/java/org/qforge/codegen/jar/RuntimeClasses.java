@@ -1,0 +1,64 @@
+package org.qforge.codegen.jar;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.commons.ClassRemapper;
+import org.objectweb.asm.commons.SimpleRemapper;
+
+/**
+ * The runtime support classes ({@code org.qforge.codegen.runtime}) as class files relocated into a
+ * model's package, so that a compiled jar depends on nothing but the JDK.
+ */
+public final class RuntimeClasses {
+  /** The runtime classes every jar carries. */
+  public static final List<String> NAMES = List.of("CompiledModel", "WeightsLoader", "NpyMain");
+  private static final String PACKAGE = "org/qforge/codegen/runtime/";
+
+  private RuntimeClasses() {}
+
+  /** Relocated class files by internal name. */
+  public static Map<String, byte[]> relocated(ModelLayout layout) {
+    Map<String, String> mapping = new LinkedHashMap<>();
+    for (String n : NAMES) {
+      mapping.put(PACKAGE + n, layout.runtimeInternalName(n));
+    }
+    SimpleRemapper remapper = new SimpleRemapper(mapping);
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (String n : NAMES) {
+      ClassReader reader = new ClassReader(bytes(PACKAGE + n + ".class"));
+      ClassWriter writer = new ClassWriter(0);
+      reader.accept(new ClassRemapper(writer, remapper), 0);
+      out.put(layout.runtimeInternalName(n), writer.toByteArray());
+    }
+    return out;
+  }
+
+  /** The runtime's Java sources relocated into the model's package (for the source backend). */
+  public static Map<String, String> relocatedSources(ModelLayout layout) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String pkg = layout.packageName();
+    for (String n : NAMES) {
+      String src = new String(bytes("qforge-runtime-src/" + n + ".java"), java.nio.charset.StandardCharsets.UTF_8);
+      src = src.replace("package org.qforge.codegen.runtime;", pkg.isEmpty() ? "" : "package " + pkg + ";");
+      out.put(layout.runtimeInternalName(n), src);
+    }
+    return out;
+  }
+
+  private static byte[] bytes(String resource) {
+    try (InputStream in = RuntimeClasses.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("runtime resource " + resource + " is missing from qforge's codegen jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

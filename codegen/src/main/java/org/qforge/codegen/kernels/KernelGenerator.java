@@ -1,0 +1,11 @@
+package org.qforge.codegen.kernels;
+
+import org.qforge.codegen.loop.Stmt;
+import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.ir.Node;
+
+/** Generates the loop code of one op for one node, specialized on its shapes, literals and slots. */
+@FunctionalInterface
+public interface KernelGenerator {
+  Stmt body(Node node, ExecutionPlan plan);
+}

@@ -1,0 +1,59 @@
+package org.qforge.codegen.plan;
+
+import org.qforge.codegen.loop.ArrayKind;
+import org.qforge.codegen.loop.ArrayParam;
+import org.qforge.ir.DType;
+
+/**
+ * The arrays a compiled model computes in: per element type, one scratch array per model instance
+ * (intermediate tensors, placed by the memory planner) and one shared weights array (constants).
+ * Every kernel receives all of them, in this order.
+ */
+public enum Arena {
+  SCRATCH_F32("sF", ArrayKind.FLOAT, false),
+  SCRATCH_I8("sB", ArrayKind.BYTE, false),
+  SCRATCH_I32("sI", ArrayKind.INT, false),
+  SCRATCH_I64("sL", ArrayKind.LONG, false),
+  WEIGHTS_F32("wF", ArrayKind.FLOAT, true),
+  WEIGHTS_I8("wB", ArrayKind.BYTE, true),
+  WEIGHTS_I32("wI", ArrayKind.INT, true),
+  WEIGHTS_I64("wL", ArrayKind.LONG, true);
+
+  private final ArrayParam param;
+  private final boolean weights;
+
+  Arena(String name, ArrayKind kind, boolean weights) {
+    this.param = new ArrayParam(name, kind);
+    this.weights = weights;
+  }
+
+  /** The kernel parameter that refers to this arena. */
+  public ArrayParam param() {
+    return param;
+  }
+
+  public boolean isWeights() {
+    return weights;
+  }
+
+  /** The arena holding tensors of {@code dtype}, scratch or weights. */
+  public static Arena of(DType dtype, boolean weights) {
+    return switch (dtype) {
+      case F32 -> weights ? WEIGHTS_F32 : SCRATCH_F32;
+      case I8 -> weights ? WEIGHTS_I8 : SCRATCH_I8;
+      case I32 -> weights ? WEIGHTS_I32 : SCRATCH_I32;
+      case I64 -> weights ? WEIGHTS_I64 : SCRATCH_I64;
+      default -> throw new IllegalArgumentException("compiled models do not support " + dtype + " tensors yet");
+    };
+  }
+
+  /** Bytes per element. */
+  public int elementBytes() {
+    return switch (param.kind()) {
+      case FLOAT, INT -> 4;
+      case BYTE -> 1;
+      case LONG -> 8;
+      default -> throw new IllegalStateException();
+    };
+  }
+}

@@ -1,0 +1,133 @@
+package org.qforge.codegen.plan;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.qforge.ir.Constant;
+import org.qforge.ir.Graph;
+import org.qforge.ir.Node;
+import org.qforge.ir.QforgeException;
+import org.qforge.ir.Tensor;
+import org.qforge.ir.Value;
+
+/**
+ * A graph made ready for code generation: every value has a {@link Slot}; constants are laid out
+ * in the weights arenas; intermediate values share scratch memory as the {@link MemoryPlanner}
+ * decides (a value's lifetime runs from its producing step to its last use; the graph input and
+ * output stay alive for the whole run).
+ *
+ * <p>Requires: a verified graph with one f32 input and one f32 output, static shapes.
+ */
+public final class ExecutionPlan {
+  private final Graph graph;
+  private final Map<Value, Slot> slots = new IdentityHashMap<>();
+  private final Map<Arena, Integer> sizes = new EnumMap<>(Arena.class);
+  private final Map<Arena, List<Tensor>> weights = new EnumMap<>(Arena.class);
+  private long peakScratchBytes;
+
+  private ExecutionPlan(Graph graph) {
+    this.graph = graph;
+  }
+
+  /** Plans {@code graph}. */
+  public static ExecutionPlan of(Graph graph) {
+    if (graph.inputs().size() != 1 || graph.outputs().size() != 1) {
+      throw new QforgeException("compiled models take one input and return one output; graph " + graph.name()
+          + " has " + graph.inputs().size() + " and " + graph.outputs().size());
+    }
+    ExecutionPlan p = new ExecutionPlan(graph);
+    p.layOutWeights();
+    p.planScratch();
+    return p;
+  }
+
+  private void layOutWeights() {
+    Map<Arena, Integer> next = new EnumMap<>(Arena.class);
+    for (Constant c : graph.constants().values()) {
+      if (!c.value().hasUsers()) {
+        continue;
+      }
+      Arena a = Arena.of(c.tensor().dtype(), true);
+      int offset = next.getOrDefault(a, 0);
+      slots.put(c.value(), new Slot(a, offset, c.value().type()));
+      weights.computeIfAbsent(a, k -> new ArrayList<>()).add(c.tensor());
+      next.put(a, Math.addExact(offset, c.tensor().numel()));
+    }
+    sizes.putAll(next);
+  }
+
+  private void planScratch() {
+    List<Node> nodes = graph.nodes();
+    int steps = nodes.size();
+    Map<Value, int[]> life = new java.util.LinkedHashMap<>();
+    Value input = graph.inputs().get(0);
+    life.put(input, new int[] {0, steps});
+    for (int s = 0; s < steps; s++) {
+      Node n = nodes.get(s);
+      for (Value r : n.results()) {
+        life.put(r, new int[] {s, s});
+      }
+      for (Value in : n.inputValues()) {
+        int[] l = life.get(in);
+        if (l != null) {
+          l[1] = Math.max(l[1], s);
+        }
+      }
+    }
+    for (Value out : graph.outputs()) {
+      life.get(out)[1] = steps;
+    }
+    Map<Arena, List<Interval>> byArena = new EnumMap<>(Arena.class);
+    Map<Integer, Value> ids = new HashMap<>();
+    int id = 0;
+    for (Map.Entry<Value, int[]> e : life.entrySet()) {
+      Arena a = Arena.of(e.getKey().type().dtype(), false);
+      ids.put(id, e.getKey());
+      byArena.computeIfAbsent(a, k -> new ArrayList<>())
+          .add(new Interval(id, e.getValue()[0], e.getValue()[1], e.getKey().type().numel()));
+      id++;
+    }
+    MemoryPlanner planner = new MemoryPlanner(1);
+    for (Map.Entry<Arena, List<Interval>> e : byArena.entrySet()) {
+      // Deterministic order regardless of hashing: plan sorts by size, first use, then id.
+      MemoryPlan plan = planner.plan(e.getValue());
+      for (Interval i : e.getValue()) {
+        Value v = ids.get(i.id());
+        slots.put(v, new Slot(e.getKey(), Math.toIntExact(plan.offset(i.id())), v.type()));
+      }
+      sizes.put(e.getKey(), Math.toIntExact(plan.peakBytes()));
+      peakScratchBytes += plan.peakBytes() * e.getKey().elementBytes();
+    }
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  /** Where {@code v} lives. */
+  public Slot slot(Value v) {
+    Slot s = slots.get(v);
+    if (s == null) {
+      throw new IllegalStateException("value %" + v.name() + " has no slot");
+    }
+    return s;
+  }
+
+  /** Elements in each arena (0 if unused). */
+  public int size(Arena a) {
+    return sizes.getOrDefault(a, 0);
+  }
+
+  /** The constants in a weights arena, in layout order. */
+  public List<Tensor> weights(Arena a) {
+    return weights.getOrDefault(a, List.of());
+  }
+
+  /** Bytes of scratch memory one model instance needs. */
+  public long peakScratchBytes() {
+    return peakScratchBytes;
+  }
+}
