@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Quantize PyTorch models the way PT2E does and compile them to dependency-free jars.",
-    subcommands = {InspectCommand.class, RunCommand.class, QuantizeCommand.class, DemoCommand.class})
+    subcommands = {InspectCommand.class, RunCommand.class, QuantizeCommand.class, CompileCommand.class,
+        DemoCommand.class})
 public final class Main implements Runnable {
 
   @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
