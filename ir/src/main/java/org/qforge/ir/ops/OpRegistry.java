@@ -28,6 +28,7 @@ public final class OpRegistry {
       NormalizationOps.definitions(),
       ReductionOps.definitions(),
       ShapeOps.definitions(),
+      IntegerOps.definitions(),
       QuantizedDecomposedOps.definitions(), ObservationOps.definitions()));
 
   private final Map<String, OpDef> ops;
