@@ -77,7 +77,12 @@ final class CompileCommand implements Callable<Integer> {
       description = "fp32";
     } else {
       quant.quantize(g, spec.commandLine());
-      description = quant.describe();
+      // Compiled int8 programs use qforge's integer forms (round half to even), also when
+      // --reference-representation is given: PyTorch's reference representation is a program for
+      // reading, and its integer parts are what these kernels compute.
+      PassPipeline.builder().add(new org.qforge.passes.lower.LowerToIntegerOps())
+          .printIrAfterAll(quant.irSink(spec.commandLine().getErr())).build().run(g);
+      description = quant.describe() + ", lowered to integer kernels";
     }
     String name = className != null ? className : defaultClassName(model);
     if (!name.matches("([A-Za-z_$][A-Za-z0-9_$]*\\.)*[A-Za-z_$][A-Za-z0-9_$]*")) {

@@ -22,6 +22,9 @@ final class ModelLoader {
     if (name.endsWith(".qir")) {
       return QirFiles.read(model);
     }
+    if (name.endsWith(".jar")) {
+      throw new QforgeException(model + ": a compiled jar can only be run (qforge run, or java -jar)");
+    }
     if (name.endsWith(".onnx")) {
       throw new QforgeException(model + ": ONNX import is not supported yet; export the model with "
           + "torch.export.save to a .pt2 archive");
