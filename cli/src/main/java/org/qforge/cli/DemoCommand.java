@@ -67,51 +67,115 @@ final class DemoCommand implements Callable<Integer> {
       int8 = null;
     }
 
-    out.printf("%-40s %9s %18s%n", "engine", "accuracy", "latency/sample");
-    row(out, "fp32, reference interpreter", fp32, x, labels);
-    if (int8 != null) {
-      row(out, "int8 (q/dq), reference interpreter", int8, x, labels);
+    Path work = tempDir();
+    JarModel fp32Jar = compile(out, work, "fp32", copyOf(fp32), false);
+    JarModel int8Jar = int8 == null ? null : compile(out, work, "int8", copyOf(int8), true);
+
+    if (fp32.inputs().get(0).type().dim(0) != 1) {
+      throw new QforgeException(dir.resolve("model.pt2") + ": the demo runs models exported with batch size 1");
     }
-    out.println("(compiled jars join this table with the compile command)");
+    int classes = fp32.outputs().get(0).type().numelInt();
+    out.printf("%-40s %9s %18s%n", "engine", "accuracy", "latency/sample");
+    row(out, "fp32, reference interpreter", interpreter(fp32), x, labels, classes);
+    if (int8 != null) {
+      row(out, "int8 (q/dq), reference interpreter", interpreter(int8), x, labels, classes);
+    }
+    if (fp32Jar != null) {
+      row(out, "fp32, compiled jar (asm)", fp32Jar::run, x, labels, classes);
+      fp32Jar.close();
+    }
+    if (int8Jar != null) {
+      row(out, "int8, compiled jar (asm, integer kernels)", int8Jar::run, x, labels, classes);
+      int8Jar.close();
+    }
     out.flush();
     return 0;
   }
 
-  /** Measures accuracy and median latency per sample of one engine and prints its row. */
-  private static void row(PrintWriter out, String engine, Graph g, Tensor x, Tensor labels) {
+  /** Runs one batch. */
+  private interface Engine {
+    void run(float[] in, float[] out);
+  }
+
+  private static Engine interpreter(Graph g) {
     BatchRunner runner = new BatchRunner(g);
-    int groups = runner.groups(x, "test_inputs.npy");
-    int b = runner.batchSize();
-    // Warm up the JIT on a few groups so that latency reflects steady state, not class loading.
-    for (int i = 0; i < Math.min(groups, 50); i++) {
-      runner.runGroup(x.sliceRows(i * b, b));
+    return (in, out) -> {
+      Tensor y = runner.runGroup(Tensor.ofFloats(in, g.inputs().get(0).type().dims()));
+      System.arraycopy(y.floats(), 0, out, 0, out.length);
+    };
+  }
+
+  private static Graph copyOf(Graph g) {
+    return org.qforge.ir.text.IrParser.parse(org.qforge.ir.text.IrPrinter.printWithData(g), g.name() + ".qir");
+  }
+
+  private static Path tempDir() {
+    try {
+      Path d = Files.createTempDirectory("qforge-demo");
+      d.toFile().deleteOnExit();
+      return d;
+    } catch (java.io.IOException e) {
+      throw new QforgeException("cannot create a temporary directory: " + e.getMessage(), e);
     }
-    long[] nanos = new long[groups];
+  }
+
+  /** Compiles {@code g} (lowering it to integer ops if quantized) into a jar and opens it. */
+  private static JarModel compile(PrintWriter out, Path dir, String label, Graph g, boolean quantized) {
+    long t0 = System.nanoTime();
+    if (quantized) {
+      new org.qforge.passes.lower.LowerToIntegerOps().run(g);
+    } else {
+      new org.qforge.passes.quant.FuseConvBatchNorm().run(g);
+      new org.qforge.passes.EliminateDeadCode().run(g);
+    }
+    try {
+      org.qforge.codegen.JarCompiler.Result r = org.qforge.codegen.JarCompiler.compile(g,
+          new org.qforge.codegen.JarCompiler.Options("qforge.demo.Digits" + label.toUpperCase(java.util.Locale.ROOT),
+              org.qforge.codegen.JarCompiler.Backend.ASM, "qforge demo model, " + label, Version.current()));
+      Path jar = dir.resolve(label + ".jar");
+      Files.write(jar, r.jar());
+      jar.toFile().deleteOnExit();
+      out.printf("compiled the %s model: %d kernels, %.1f KiB jar, %.1f KiB scratch, in %.2f s%n", label, r.steps(),
+          r.jar().length / 1024.0, r.peakScratchBytes() / 1024.0, (System.nanoTime() - t0) / 1e9);
+      return JarModel.open(jar);
+    } catch (QforgeException | java.io.IOException e) {
+      out.printf("could not compile the %s model: %s%n", label, e.getMessage());
+      return null;
+    }
+  }
+
+  /** Measures accuracy and median latency per sample of one engine and prints its row. */
+  private static void row(PrintWriter out, String engine, Engine e, Tensor x, Tensor labels, int classes) {
+    int rows = x.type().dim(0);
+    int per = x.numel() / rows;
+    float[] in = new float[per];
+    float[] y = new float[classes];
+    long[] nanos = new long[rows];
     int correct = 0;
-    for (int i = 0; i < groups; i++) {
-      long t0 = System.nanoTime();
-      Tensor y = runner.runGroup(x.sliceRows(i * b, b));
-      nanos[i] = System.nanoTime() - t0;
-      correct += countCorrect(y, labels, i * b);
+    for (int pass = 0; pass < 2; pass++) {
+      correct = 0;
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(x.floats(), r * per, in, 0, per);
+        long t0 = System.nanoTime();
+        e.run(in, y);
+        nanos[r] = System.nanoTime() - t0;
+        correct += argmax(y) == labels.getLong(r) ? 1 : 0;
+      }
     }
     Arrays.sort(nanos);
-    out.printf("%-40s %8.1f%% %15.1f us%n", engine, 100.0 * correct / (groups * b), nanos[groups / 2] / 1000.0 / b);
+    out.printf("%-40s %8.1f%% %15.1f us%n", engine, 100.0 * correct / rows, nanos[rows / 2] / 1000.0);
     out.flush();
   }
 
-  private static int countCorrect(Tensor logits, Tensor labels, int firstRow) {
-    int rows = logits.type().dim(0);
-    int classes = logits.numel() / rows;
-    int correct = 0;
-    for (int r = 0; r < rows; r++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (logits.getDouble(r * classes + c) > logits.getDouble(r * classes + best)) {
-          best = c;
-        }
+  private static int argmax(float[] y) {
+    int best = 0;
+    for (int c = 1; c < y.length; c++) {
+      if (y[c] > y[best]) {
+        best = c;
       }
-      correct += best == labels.getLong(firstRow + r) ? 1 : 0;
     }
-    return correct;
+    return best;
   }
+
+
 }
