@@ -50,6 +50,9 @@ class CompileFp32Test {
     try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
       Class<?> net = loader.loadClass("com.example.Net");
       Object instance = net.getConstructor().newInstance();
+      assertArrayEquals(g.inputs().get(0).type().dims(), (int[]) net.getField("INPUT_SHAPE").get(null));
+      assertArrayEquals(g.outputs().get(0).type().dims(), (int[]) net.getField("OUTPUT_SHAPE").get(null));
+      assertTrue(java.lang.reflect.Modifier.isFinal(net.getModifiers()));
       Method run = net.getMethod("run", float[].class);
       int rows = x.type().dim(0);
       int per = x.numel() / rows;

@@ -37,6 +37,9 @@ public final class AsmModelEmitter implements Opcodes {
       int access = ACC_PRIVATE | ACC_FINAL | (a.isWeights() ? ACC_STATIC : 0);
       cw.visitField(access, a.param().name(), a.param().kind().descriptor(), null, null).visitEnd();
     }
+    for (String f : new String[] {"INPUT_SHAPE", "OUTPUT_SHAPE"}) {
+      cw.visitField(ACC_PUBLIC | ACC_STATIC | ACC_FINAL, f, "[I", null, null).visitEnd();
+    }
     classInit(cw, layout, self, loader);
     constructor(cw, layout, self);
     shape(cw, "inputShape", layout.input().type().dims());
@@ -66,9 +69,24 @@ public final class AsmModelEmitter implements Opcodes {
       mv.visitMethodInsn(INVOKEVIRTUAL, loader, g[1], "()" + g[2], false);
       mv.visitFieldInsn(PUTSTATIC, self, g[0], g[2]);
     }
+    newIntArray(mv, layout.input().type().dims());
+    mv.visitFieldInsn(PUTSTATIC, self, "INPUT_SHAPE", "[I");
+    newIntArray(mv, layout.output().type().dims());
+    mv.visitFieldInsn(PUTSTATIC, self, "OUTPUT_SHAPE", "[I");
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
+  }
+
+  private static void newIntArray(MethodVisitor mv, int[] values) {
+    mv.visitLdcInsn(values.length);
+    mv.visitIntInsn(NEWARRAY, T_INT);
+    for (int i = 0; i < values.length; i++) {
+      mv.visitInsn(DUP);
+      mv.visitLdcInsn(i);
+      mv.visitLdcInsn(values[i]);
+      mv.visitInsn(IASTORE);
+    }
   }
 
   private static void constructor(ClassWriter cw, ModelLayout layout, String self) {
@@ -99,14 +117,7 @@ public final class AsmModelEmitter implements Opcodes {
   private static void shape(ClassWriter cw, String name, int[] dims) {
     MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, name, "()[I", null, null);
     mv.visitCode();
-    mv.visitLdcInsn(dims.length);
-    mv.visitIntInsn(NEWARRAY, T_INT);
-    for (int i = 0; i < dims.length; i++) {
-      mv.visitInsn(DUP);
-      mv.visitLdcInsn(i);
-      mv.visitLdcInsn(dims[i]);
-      mv.visitInsn(IASTORE);
-    }
+    newIntArray(mv, dims);
     mv.visitInsn(ARETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();

@@ -63,6 +63,14 @@ public final class JavaPoetModelEmitter {
             layout.plan().size(a));
       }
     }
+    int[] inDims = layout.input().type().dims();
+    int[] outDims = layout.output().type().dims();
+    type.addField(FieldSpec.builder(int[].class, "INPUT_SHAPE", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("The input's shape, batch first (do not modify).\n")
+        .initializer("{$L}", join(inDims)).build());
+    type.addField(FieldSpec.builder(int[].class, "OUTPUT_SHAPE", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("The output's shape, batch first (do not modify).\n")
+        .initializer("{$L}", join(outDims)).build());
     type.addStaticBlock(clinit.build());
     type.addMethod(ctor.build());
     type.addMethod(shape("inputShape", layout.input().type().dims()));
@@ -102,6 +110,10 @@ public final class JavaPoetModelEmitter {
       type.addMethod(KernelSourceEmitter.emit(k));
     }
     return JavaFile.builder(pkg, type.build()).skipJavaLangImports(true).indent("  ").build().toString();
+  }
+
+  private static String join(int[] dims) {
+    return Arrays.stream(dims).mapToObj(Integer::toString).collect(Collectors.joining(", "));
   }
 
   private static MethodSpec shape(String name, int[] dims) {
