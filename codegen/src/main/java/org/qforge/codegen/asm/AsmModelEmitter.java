@@ -18,6 +18,9 @@ import org.qforge.codegen.plan.Arena;
  * calling one static method per graph node, and a {@code main} for {@code java -jar}.
  */
 public final class AsmModelEmitter implements Opcodes {
+  /** Kernel calls per generated method (each call is about 30 bytes of bytecode). */
+  public static final int STEPS_PER_METHOD = 256;
+
   private AsmModelEmitter() {}
 
   /** Class files by internal name: just the model class (runtime classes are added by the jar writer). */
@@ -131,16 +134,28 @@ public final class AsmModelEmitter implements Opcodes {
     checkLength(mv, 1, inSize, "input must have " + inSize + " elements " + layout.input().type().shape());
     checkLength(mv, 2, outSize, "output must have " + outSize + " elements " + layout.output().type().shape());
     arraycopy(mv, () -> mv.visitVarInsn(ALOAD, 1), 0, () -> scratch(mv, self), layout.input().offset(), inSize);
-    for (KernelFunction k : layout.kernels()) {
-      for (Arena a : Arena.values()) {
-        if (a.isWeights()) {
-          mv.visitFieldInsn(GETSTATIC, self, a.param().name(), a.param().kind().descriptor());
-        } else {
-          mv.visitVarInsn(ALOAD, 0);
-          mv.visitFieldInsn(GETFIELD, self, a.param().name(), a.param().kind().descriptor());
+    // Kernel calls go in parts of at most STEPS_PER_METHOD, far below the JVM's 64 KB method limit.
+    int parts = (layout.kernels().size() + STEPS_PER_METHOD - 1) / STEPS_PER_METHOD;
+    for (int p = 0; p < parts; p++) {
+      mv.visitVarInsn(ALOAD, 0);
+      mv.visitMethodInsn(INVOKEVIRTUAL, self, "steps" + p, "()V", false);
+      MethodVisitor part = cw.visitMethod(ACC_PRIVATE, "steps" + p, "()V", null, null);
+      part.visitCode();
+      for (KernelFunction k : layout.kernels().subList(p * STEPS_PER_METHOD,
+          Math.min(layout.kernels().size(), (p + 1) * STEPS_PER_METHOD))) {
+        for (Arena a : Arena.values()) {
+          if (a.isWeights()) {
+            part.visitFieldInsn(GETSTATIC, self, a.param().name(), a.param().kind().descriptor());
+          } else {
+            part.visitVarInsn(ALOAD, 0);
+            part.visitFieldInsn(GETFIELD, self, a.param().name(), a.param().kind().descriptor());
+          }
         }
+        part.visitMethodInsn(INVOKESTATIC, self, k.name(), k.descriptor(), false);
       }
-      mv.visitMethodInsn(INVOKESTATIC, self, k.name(), k.descriptor(), false);
+      part.visitInsn(RETURN);
+      part.visitMaxs(0, 0);
+      part.visitEnd();
     }
     arraycopy(mv, () -> scratch(mv, self), layout.output().offset(), () -> mv.visitVarInsn(ALOAD, 2), 0, outSize);
     mv.visitInsn(RETURN);

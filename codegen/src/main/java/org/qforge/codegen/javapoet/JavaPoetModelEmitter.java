@@ -91,8 +91,15 @@ public final class JavaPoetModelEmitter {
             "output must have " + outSize + " elements " + layout.output().type().shape())
         .endControlFlow()
         .addStatement("$T.arraycopy(input, 0, sF, $L, $L)", System.class, layout.input().offset(), inSize);
-    for (KernelFunction k : layout.kernels()) {
-      run.addStatement("$L($L)", k.name(), args);
+    int per = org.qforge.codegen.asm.AsmModelEmitter.STEPS_PER_METHOD;
+    int parts = (layout.kernels().size() + per - 1) / per;
+    for (int p = 0; p < parts; p++) {
+      run.addStatement("steps$L()", p);
+      MethodSpec.Builder part = MethodSpec.methodBuilder("steps" + p).addModifiers(Modifier.PRIVATE);
+      for (KernelFunction k : layout.kernels().subList(p * per, Math.min(layout.kernels().size(), (p + 1) * per))) {
+        part.addStatement("$L($L)", k.name(), args);
+      }
+      type.addMethod(part.build());
     }
     run.addStatement("$T.arraycopy(sF, $L, output, 0, $L)", System.class, layout.output().offset(), outSize);
     type.addMethod(run.build());
