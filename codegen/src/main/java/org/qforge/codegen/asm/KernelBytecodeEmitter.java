@@ -191,6 +191,7 @@ public final class KernelBytecodeEmitter implements Opcodes {
       case MUL -> IMUL;
       case DIV -> IDIV;
       case REM -> IREM;
+      case AND -> IAND; // LAND follows IAND; the language allows AND on int and long only
     };
     return base + switch (k) {
       case INT -> 0;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.commons.ClassRemapper;
 import org.objectweb.asm.commons.SimpleRemapper;
 
@@ -28,7 +29,7 @@ public final class RuntimeClasses {
     for (String n : NAMES) {
       mapping.put(PACKAGE + n, layout.runtimeInternalName(n));
     }
-    SimpleRemapper remapper = new SimpleRemapper(mapping);
+    SimpleRemapper remapper = new SimpleRemapper(Opcodes.ASM9, mapping);
     Map<String, byte[]> out = new LinkedHashMap<>();
     for (String n : NAMES) {
       ClassReader reader = new ClassReader(bytes(PACKAGE + n + ".class"));

@@ -86,7 +86,7 @@ final class ElementwiseKernels {
       }
       return Access.of(plan, v).load(index);
     }
-    return f((float) bound(node.arg(arg), 0f));
+    return f(bound(node.arg(arg), 0f));
   }
 
   private static void requireF32(Node node) {

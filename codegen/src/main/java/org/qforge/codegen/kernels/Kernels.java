@@ -11,7 +11,12 @@ import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Node;
 import org.qforge.ir.QforgeException;
 
-/** The kernel generator for each op compiled models support. */
+/**
+ * The kernel generator for each op compiled models support: fp32 ops, shape ops on tensors of any
+ * supported dtype, and the integer programs {@code LowerToIntegerOps} produces (the
+ * {@code quantized_decomposed} quantize and dequantize at their boundary, the {@code qforge.} integer
+ * ops inside), each reproducing the interpreter bit for bit.
+ */
 public final class Kernels {
   private static final Map<String, KernelGenerator> BY_OP = Map.ofEntries(
       Map.entry("aten.linear", new LinearKernel()),
@@ -33,7 +38,27 @@ public final class Kernels {
       Map.entry("aten.squeeze.dims", new CopyKernel()),
       Map.entry("aten.squeeze", new CopyKernel()),
       Map.entry("aten.unsqueeze", new CopyKernel()),
-      Map.entry("aten.clone", new CopyKernel()));
+      Map.entry("aten.clone", new CopyKernel()),
+      Map.entry("aten.permute", StridedCopyKernel.permute()),
+      Map.entry("aten.transpose.int", StridedCopyKernel.transpose()),
+      Map.entry("aten.slice.Tensor", StridedCopyKernel.slice()),
+      Map.entry("aten.select.int", StridedCopyKernel.select()),
+      Map.entry("aten.expand", StridedCopyKernel.expand()),
+      // The boundary of an integer program and the integer ops of LowerToIntegerOps.
+      Map.entry("quantized_decomposed.quantize_per_tensor", QuantizeKernels.quantizePerTensor()),
+      Map.entry("quantized_decomposed.dequantize_per_tensor", QuantizeKernels.dequantizePerTensor()),
+      Map.entry("quantized_decomposed.quantize_per_channel", QuantizeKernels.quantizePerChannel()),
+      Map.entry("quantized_decomposed.dequantize_per_channel", QuantizeKernels.dequantizePerChannel()),
+      Map.entry("qforge.quantized_conv1d", new IntegerConvKernel()),
+      Map.entry("qforge.quantized_conv2d", new IntegerConvKernel()),
+      Map.entry("qforge.quantized_linear", new IntegerLinearKernel()),
+      Map.entry("qforge.quantized_add", IntegerElementwiseKernels.quantizedAdd()),
+      Map.entry("qforge.quantized_mul", IntegerElementwiseKernels.quantizedMul()),
+      Map.entry("qforge.requantize", IntegerElementwiseKernels.requantize()),
+      Map.entry("qforge.quantized_cat", new IntegerCatKernel()),
+      Map.entry("qforge.quantized_max_pool2d", IntegerPoolKernels.maxPool2d()),
+      Map.entry("qforge.quantized_adaptive_avg_pool2d", IntegerPoolKernels.adaptiveAvgPool2d()),
+      Map.entry("qforge.quantized_mean", IntegerPoolKernels.mean()));
 
   private Kernels() {}
 

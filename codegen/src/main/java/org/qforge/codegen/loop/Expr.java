@@ -36,11 +36,17 @@ public sealed interface Expr {
     }
   }
 
-  /** Arithmetic on two operands of one kind; division and remainder of ints truncate. */
+  /**
+   * Arithmetic on two operands of one kind; division and remainder of ints truncate; the bitwise
+   * {@link BinOp#AND} takes int or long operands only.
+   */
   record Bin(BinOp op, Expr a, Expr b) implements Expr {
     public Bin {
       if (a.kind() != b.kind()) {
         throw new IllegalArgumentException(op + " of " + a.kind() + " and " + b.kind());
+      }
+      if (op == BinOp.AND && a.kind() != Kind.INT && a.kind() != Kind.LONG) {
+        throw new IllegalArgumentException("bitwise and of " + a.kind());
       }
     }
 
@@ -79,7 +85,9 @@ public sealed interface Expr {
     SUB("-"),
     MUL("*"),
     DIV("/"),
-    REM("%");
+    REM("%"),
+    /** Bitwise and of ints or longs (e.g. {@code b & 0xff} reads an unsigned byte). */
+    AND("&");
 
     private final String symbol;
 
@@ -98,6 +106,8 @@ public sealed interface Expr {
     FMA_FLOAT("fma", Kind.FLOAT, 3),
     MAX_INT("max", Kind.INT, 2),
     MIN_INT("min", Kind.INT, 2),
+    MAX_LONG("max", Kind.LONG, 2),
+    MIN_LONG("min", Kind.LONG, 2),
     MAX_FLOAT("max", Kind.FLOAT, 2),
     MIN_FLOAT("min", Kind.FLOAT, 2),
     MAX_DOUBLE("max", Kind.DOUBLE, 2),

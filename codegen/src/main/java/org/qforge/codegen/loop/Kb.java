@@ -16,6 +16,10 @@ public final class Kb {
     return new Expr.Const(Kind.INT, v);
   }
 
+  public static Expr l(long v) {
+    return new Expr.Const(Kind.LONG, v);
+  }
+
   public static Expr f(float v) {
     return new Expr.Const(Kind.FLOAT, v);
   }
@@ -30,6 +34,10 @@ public final class Kb {
 
   public static Local intVar(String name) {
     return new Local(name, Kind.INT);
+  }
+
+  public static Local longVar(String name) {
+    return new Local(name, Kind.LONG);
   }
 
   public static Local floatVar(String name) {
@@ -65,6 +73,11 @@ public final class Kb {
     return new Expr.Bin(BinOp.DIV, a, b);
   }
 
+  /** Bitwise and of ints or longs. */
+  public static Expr and(Expr a, Expr b) {
+    return new Expr.Bin(BinOp.AND, a, b);
+  }
+
   public static Expr load(ArrayParam a, Expr index) {
     return new Expr.Load(a, index);
   }
@@ -75,6 +88,10 @@ public final class Kb {
 
   public static Expr toDouble(Expr e) {
     return new Expr.Convert(Kind.DOUBLE, e);
+  }
+
+  public static Expr toLong(Expr e) {
+    return new Expr.Convert(Kind.LONG, e);
   }
 
   public static Expr toInt(Expr e) {

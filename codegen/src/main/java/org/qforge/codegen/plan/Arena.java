@@ -3,11 +3,16 @@ package org.qforge.codegen.plan;
 import org.qforge.codegen.loop.ArrayKind;
 import org.qforge.codegen.loop.ArrayParam;
 import org.qforge.ir.DType;
+import org.qforge.ir.QforgeException;
 
 /**
  * The arrays a compiled model computes in: per element type, one scratch array per model instance
  * (intermediate tensors, placed by the memory planner) and one shared weights array (constants).
  * Every kernel receives all of them, in this order.
+ *
+ * <p>i8 and u8 tensors share the byte arenas: a u8 element is stored as its bit pattern
+ * ({@code (byte) v}) and kernels that compute on it read it as {@code b & 0xff}. Other dtypes (i16,
+ * f64, f16, bf16, bool) are not supported and fail at planning time with a message naming the dtype.
  */
 public enum Arena {
   SCRATCH_F32("sF", ArrayKind.FLOAT, false),
@@ -40,10 +45,11 @@ public enum Arena {
   public static Arena of(DType dtype, boolean weights) {
     return switch (dtype) {
       case F32 -> weights ? WEIGHTS_F32 : SCRATCH_F32;
-      case I8 -> weights ? WEIGHTS_I8 : SCRATCH_I8;
+      case I8, U8 -> weights ? WEIGHTS_I8 : SCRATCH_I8;
       case I32 -> weights ? WEIGHTS_I32 : SCRATCH_I32;
       case I64 -> weights ? WEIGHTS_I64 : SCRATCH_I64;
-      default -> throw new IllegalArgumentException("compiled models do not support " + dtype + " tensors yet");
+      default -> throw new QforgeException("compiled models do not support " + dtype
+          + " tensors (supported: f32, i8, u8, i32, i64)");
     };
   }
 

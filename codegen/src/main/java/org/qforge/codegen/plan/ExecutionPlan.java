@@ -19,7 +19,8 @@ import org.qforge.ir.Value;
  * decides (a value's lifetime runs from its producing step to its last use; the graph input and
  * output stay alive for the whole run).
  *
- * <p>Requires: a verified graph with one f32 input and one f32 output, static shapes.
+ * <p>Requires: a verified graph with one f32 input and one f32 output, static shapes, and tensors
+ * of the dtypes {@link Arena} supports (f32, i8, u8, i32, i64).
  */
 public final class ExecutionPlan {
   private final Graph graph;
@@ -50,7 +51,7 @@ public final class ExecutionPlan {
       if (!c.value().hasUsers()) {
         continue;
       }
-      Arena a = Arena.of(c.tensor().dtype(), true);
+      Arena a = arena(c.value(), true);
       int offset = next.getOrDefault(a, 0);
       slots.put(c.value(), new Slot(a, offset, c.value().type()));
       weights.computeIfAbsent(a, k -> new ArrayList<>()).add(c.tensor());
@@ -84,7 +85,7 @@ public final class ExecutionPlan {
     Map<Integer, Value> ids = new HashMap<>();
     int id = 0;
     for (Map.Entry<Value, int[]> e : life.entrySet()) {
-      Arena a = Arena.of(e.getKey().type().dtype(), false);
+      Arena a = arena(e.getKey(), false);
       ids.put(id, e.getKey());
       byArena.computeIfAbsent(a, k -> new ArrayList<>())
           .add(new Interval(id, e.getValue()[0], e.getValue()[1], e.getKey().type().numel()));
@@ -100,6 +101,15 @@ public final class ExecutionPlan {
       }
       sizes.put(e.getKey(), Math.toIntExact(plan.peakBytes()));
       peakScratchBytes += plan.peakBytes() * e.getKey().elementBytes();
+    }
+  }
+
+  /** The arena of {@code v}, or a failure naming the value and its unsupported dtype. */
+  private static Arena arena(Value v, boolean weights) {
+    try {
+      return Arena.of(v.type().dtype(), weights);
+    } catch (QforgeException e) {
+      throw new QforgeException("%" + v.name() + " is " + v.type() + ": " + e.getMessage());
     }
   }
 

@@ -103,6 +103,76 @@ class KernelBackendsAgreeTest {
     return out;
   }
 
+  private static final ArrayParam BYTES = new ArrayParam("b", ArrayKind.BYTE);
+  private static final ArrayParam OUTI = new ArrayParam("oi", ArrayKind.INT);
+  private static final ArrayParam OUTL = new ArrayParam("ol", ArrayKind.LONG);
+
+  /**
+   * Long locals and arithmetic, the bitwise and on ints (unsigned bytes) and longs, Math.max/min on
+   * longs, a long comparison, and float to long to int conversion (which wraps where a direct float
+   * to int conversion saturates), for 64 elements.
+   */
+  static KernelFunction longArithmetic() {
+    Local idx = new Local("i", Kind.INT);
+    Local a = new Local("a", Kind.LONG);
+    Local c = new Local("c", Kind.LONG);
+    Expr unsigned = new Expr.Bin(BinOp.AND, new Expr.Load(BYTES, var(idx)), i(0xff));
+    Expr b = new Expr.Bin(BinOp.AND, new Expr.Bin(BinOp.MUL, var(a), new Expr.Const(Kind.LONG, 3_000_000_000L)),
+        new Expr.Const(Kind.LONG, 0xff_ffff_ffffL));
+    Expr clamped = new Expr.Call(MathFn.MAX_LONG, List.of(new Expr.Call(MathFn.MIN_LONG,
+        List.of(b, new Expr.Const(Kind.LONG, 900_000_000_000L))), new Expr.Const(Kind.LONG, 5L)));
+    Stmt body = new Stmt.Block(List.of(
+        new Stmt.Assign(a, new Expr.Convert(Kind.LONG, unsigned)),
+        new Stmt.Assign(c, clamped),
+        new Stmt.If(Stmt.Cmp.GT, var(c), new Expr.Const(Kind.LONG, 400_000_000_000L),
+            new Stmt.Assign(c, new Expr.Bin(BinOp.SUB, var(c), new Expr.Const(Kind.LONG, 1L)))),
+        new Stmt.Store(OUTL, var(idx), var(c)),
+        new Stmt.Store(OUTI, var(idx), new Expr.Convert(Kind.INT, new Expr.Convert(Kind.LONG, new Expr.Load(IN, var(idx)))))));
+    return new KernelFunction("longArithmetic", List.of(BYTES, IN, OUTI, OUTL), new Stmt.For(idx, i(0), i(64), body));
+  }
+
+  static void longArithmeticByHand(byte[] bytes, float[] in, int[] oi, long[] ol) {
+    for (int i = 0; i < 64; i++) {
+      long a = bytes[i] & 0xff;
+      long c = Math.max(Math.min((a * 3_000_000_000L) & 0xff_ffff_ffffL, 900_000_000_000L), 5L);
+      if (c > 400_000_000_000L) {
+        c = c - 1L;
+      }
+      ol[i] = c;
+      oi[i] = (int) (long) in[i];
+    }
+  }
+
+  @Test
+  void longArithmeticAgreesAcrossBackends() throws Exception {
+    Random r = new Random(3);
+    byte[] bytes = new byte[64];
+    r.nextBytes(bytes);
+    float[] in = new float[64];
+    for (int j = 0; j < 64; j++) {
+      in[j] = (float) (r.nextGaussian() * 5e9);
+    }
+    in[1] = Float.NaN;
+    in[2] = 2.147483648E9f; // (int) saturates to 2^31 - 1; (int) (long) wraps to -2^31
+    int[] wantI = new int[64];
+    long[] wantL = new long[64];
+    longArithmeticByHand(bytes, in, wantI, wantL);
+    for (Method m : List.of(asm(longArithmetic()), javac(longArithmetic()))) {
+      int[] oi = new int[64];
+      long[] ol = new long[64];
+      m.invoke(null, bytes, in, oi, ol);
+      assertArrayEquals(wantI, oi, m.getDeclaringClass().getName());
+      assertArrayEquals(wantL, ol, m.getDeclaringClass().getName());
+    }
+    assertEquals(Integer.MIN_VALUE, wantI[2]);
+  }
+
+  @Test
+  void bitwiseAndTakesIntegersOnly() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new Expr.Bin(BinOp.AND, new Expr.Const(Kind.FLOAT, 1f), new Expr.Const(Kind.FLOAT, 1f)));
+  }
+
   @Test
   void requantizeAgreesAcrossBackends() throws Exception {
     Random r = new Random(9);

@@ -1,0 +1,165 @@
+package org.qforge.codegen.kernels;
+
+import static org.qforge.codegen.loop.Kb.add;
+import static org.qforge.codegen.loop.Kb.assign;
+import static org.qforge.codegen.loop.Kb.block;
+import static org.qforge.codegen.loop.Kb.div;
+import static org.qforge.codegen.loop.Kb.doubleVar;
+import static org.qforge.codegen.loop.Kb.forLoop;
+import static org.qforge.codegen.loop.Kb.i;
+import static org.qforge.codegen.loop.Kb.ifThen;
+import static org.qforge.codegen.loop.Kb.intVar;
+import static org.qforge.codegen.loop.Kb.l;
+import static org.qforge.codegen.loop.Kb.mul;
+import static org.qforge.codegen.loop.Kb.store;
+import static org.qforge.codegen.loop.Kb.sub;
+import static org.qforge.codegen.loop.Kb.v;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.qforge.codegen.loop.Expr;
+import org.qforge.codegen.loop.Kind;
+import org.qforge.codegen.loop.Local;
+import org.qforge.codegen.loop.Stmt;
+import org.qforge.codegen.loop.Stmt.Cmp;
+import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.ir.Literal;
+import org.qforge.ir.Node;
+import org.qforge.ir.Value;
+
+/**
+ * {@code qforge.quantized_conv1d} and {@code quantized_conv2d} (conv1d as height 1; unbatched inputs
+ * as batch 1) with stride, padding, dilation and groups, depthwise included. For output element
+ * (n, o, oy, ox), with {@code group = o / (O / groups)}:
+ *
+ * <pre>
+ *   acc  = Σ_{c, ky, kx} (x[n, group·C/G + c, iy, ix] - x_zp) · (w[o, c, ky, kx] - w_zp[o])
+ *            iy = oy·sH − pH + ky·dH, ix = ox·sW − pW + kx·dW; taps in the padding add nothing   // exact
+ *   m    = s_in · (double) weight_scales[o]                 // exact in double
+ *   real = (double) acc · m,  then real + (double) bias[o]  // with a bias
+ *   q    = (int) min(max(rint(real / s_out) + zp_out, out_min), out_max)
+ * </pre>
+ *
+ * — the double operations of the interpreter's {@code IntegerOps.convKernel}, in its order; only the
+ * order of the exact integer sum differs. Output channels are computed in blocks of four (or two)
+ * within a group, so that each input element is loaded and centred once per block; taps are
+ * bounds-checked only where padding or the last window can reach outside the input.
+ */
+final class IntegerConvKernel implements KernelGenerator {
+  @Override
+  public Stmt body(Node node, ExecutionPlan plan) {
+    boolean oneD = node.op().name().endsWith("conv1d");
+    int spatial = oneD ? 1 : 2;
+    WeightQuantization wq = new WeightQuantization(node, plan);
+    Value xv = (Value) node.arg("input");
+    int[] xd = xv.type().dims();
+    boolean batched = xd.length == spatial + 2;
+    int[] wd = wq.weight.type().dims();
+    int[] od = node.result().type().dims();
+    int batch = batched ? xd[0] : 1;
+    int c = xd[batched ? 1 : 0];
+    int h = oneD ? 1 : xd[xd.length - 2];
+    int wdt = xd[xd.length - 1];
+    int oc = wd[0];
+    int cpg = wd[1];
+    int kh = oneD ? 1 : wd[2];
+    int kw = wd[wd.length - 1];
+    int oh = oneD ? 1 : od[od.length - 2];
+    int ow = od[od.length - 1];
+    int[] stride = spatialPair(node, "stride", oneD, 1);
+    int[] pad = spatialPair(node, "padding", oneD, 0);
+    int[] dil = spatialPair(node, "dilation", oneD, 1);
+    int groups = Math.toIntExact(IntegerArithmetic.intLiteral(node, "groups"));
+    int ocpg = oc / groups;
+
+    // Output channels in blocks of `block` (within one group): each input element loaded once per block.
+    int block = ocpg % 4 == 0 ? 4 : ocpg % 2 == 0 ? 2 : 1;
+    int wPerChannel = cpg * kh * kw;
+
+    Access out = Access.of(plan, node.result());
+    Local n = intVar("n");
+    Local ob = intVar("ob");
+    Local o = intVar("o");
+    Local xBase = intVar("xBase");
+    Local oy = intVar("oy");
+    Local ox = intVar("ox");
+    Local ci = intVar("ci");
+    Local ky = intVar("ky");
+    Local kx = intVar("kx");
+    Local iy = intVar("iy");
+    Local ix = intVar("ix");
+    Local xPlane = intVar("xPlane");
+    Local xRow = intVar("xRow");
+    Local wRow = intVar("wRow");
+    Local xc = intVar("x");
+    Local[] m = new Local[block];
+    Local[] wz = new Local[block];
+    Local[] acc = new Local[block];
+    for (int b = 0; b < block; b++) {
+      m[b] = doubleVar("m" + b);
+      wz[b] = wq.hasWeightZeroPoints() ? intVar("wz" + b) : null;
+      acc[b] = WeightQuantization.accumulator("acc" + b, (long) wPerChannel);
+    }
+    IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+
+    // xBase = (n * C + group * cpg) * H * W for the block's group; xPlane = xBase + ci * H * W;
+    // xRow = xPlane + iy * W;  wRow = ((o * cpg + ci) * kH + ky) * kW, channel o + b at wRow + b * cpg * kH * kW.
+    Expr group = groups == 1 ? i(0) : ocpg == 1 ? v(o) : div(v(o), i(ocpg));
+    List<Stmt> taps = new ArrayList<>();
+    taps.add(assign(xc, wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(ix))))));
+    for (int b = 0; b < block; b++) {
+      Expr w = wq.centredWeight(wq.weightElement(add(add(v(wRow), i(b * wPerChannel)), v(kx))), wz[b]);
+      taps.add(assign(acc[b], WeightQuantization.accumulate(acc[b], v(xc), w)));
+    }
+    Stmt overKx = forLoop(kx, kw,
+        assign(ix, add(sub(mul(v(ox), i(stride[1])), i(pad[1])), mul(v(kx), i(dil[1])))),
+        inRange(ix, wdt, pad[1] > 0 || needsUpperCheck(ow, stride[1], kw, dil[1], pad[1], wdt),
+            block(taps.toArray(Stmt[]::new))));
+    Stmt overKy = forLoop(ky, kh,
+        assign(iy, add(sub(mul(v(oy), i(stride[0])), i(pad[0])), mul(v(ky), i(dil[0])))),
+        inRange(iy, h, pad[0] > 0 || needsUpperCheck(oh, stride[0], kh, dil[0], pad[0], h),
+            block(assign(xRow, add(v(xPlane), mul(v(iy), i(wdt)))),
+                assign(wRow, mul(add(mul(add(mul(v(o), i(cpg)), v(ci)), i(kh)), v(ky)), i(kw))),
+                overKx)));
+    List<Stmt> pixel = new ArrayList<>();
+    for (int b = 0; b < block; b++) {
+      pixel.add(assign(acc[b], acc[b].kind() == Kind.LONG ? l(0) : i(0)));
+    }
+    pixel.add(forLoop(ci, cpg, assign(xPlane, add(v(xBase), mul(v(ci), i(h * wdt)))), overKy));
+    for (int b = 0; b < block; b++) {
+      Expr channel = add(v(o), i(b));
+      Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), channel), i(oh)), v(oy)), i(ow)), v(ox));
+      pixel.add(store(out.array(), out.index(outIndex), output.quantize(wq.real(v(acc[b]), v(m[b]), channel))));
+    }
+    List<Stmt> perBlock = new ArrayList<>();
+    perBlock.add(assign(o, mul(v(ob), i(block))));
+    for (int b = 0; b < block; b++) {
+      perBlock.add(assign(m[b], wq.multiplier(add(v(o), i(b)))));
+      if (wz[b] != null) {
+        perBlock.add(assign(wz[b], wq.weightZeroPoint(add(v(o), i(b)))));
+      }
+    }
+    perBlock.add(assign(xBase, mul(add(mul(v(n), i(c)), mul(group, i(cpg))), i(h * wdt))));
+    perBlock.add(forLoop(oy, oh, forLoop(ox, ow, pixel.toArray(Stmt[]::new))));
+    return forLoop(n, batch, forLoop(ob, oc / block, perBlock.toArray(Stmt[]::new)));
+  }
+
+  /** {@code body} if {@code 0 <= var < size}; without the test when it cannot fail. */
+  private static Stmt inRange(Local var, int size, boolean check, Stmt body) {
+    return check ? ifThen(Cmp.GE, v(var), i(0), ifThen(Cmp.LT, v(var), i(size), body)) : body;
+  }
+
+  /** True if the last window reaches past the input's end (never, for unpadded "valid" convolutions). */
+  private static boolean needsUpperCheck(int out, int stride, int k, int dil, int pad, int in) {
+    return (long) (out - 1) * stride - pad + (long) (k - 1) * dil >= in;
+  }
+
+  /** stride, padding or dilation as (height, width): conv1d's one value is the width's. */
+  private static int[] spatialPair(Node node, String param, boolean oneD, int heightForOneD) {
+    int[] v = ((Literal.IntList) node.arg(param)).toIntArray();
+    if (oneD) {
+      return new int[] {heightForOneD, v[0]};
+    }
+    return v.length == 1 ? new int[] {v[0], v[0]} : v;
+  }
+}

@@ -1,0 +1,98 @@
+package org.qforge.codegen.kernels;
+
+import static org.qforge.codegen.loop.Kb.add;
+import static org.qforge.codegen.loop.Kb.d;
+import static org.qforge.codegen.loop.Kb.mul;
+import static org.qforge.codegen.loop.Kb.store;
+import static org.qforge.codegen.loop.Kb.toDouble;
+
+import org.qforge.codegen.loop.Expr;
+import org.qforge.ir.Value;
+
+/**
+ * Element-by-element integer ops: {@code qforge.quantized_add} and {@code quantized_mul} (with
+ * PyTorch's broadcasting of the two operands) and {@code qforge.requantize}.
+ */
+final class IntegerElementwiseKernels {
+  private IntegerElementwiseKernels() {}
+
+  /**
+   * {@code qforge.quantized_add}: with a = self and b = other broadcast to the result's shape,
+   *
+   * <pre>
+   *   real = (double) (a - a_zp) · s_a + (double) (b - b_zp) · s_b     // two exact products, one rounded sum
+   *   q    = (int) min(max(rint(real / s_out) + zp_out, out_min), out_max)
+   * </pre>
+   */
+  static KernelGenerator quantizedAdd() {
+    return binary(true);
+  }
+
+  /**
+   * {@code qforge.quantized_mul}: with a = self and b = other broadcast to the result's shape,
+   *
+   * <pre>
+   *   real = (double) ((a - a_zp) · (b - b_zp)) · (s_a · s_b)   // int product exact; s_a · s_b exact, baked
+   *   q    = (int) min(max(rint(real / s_out) + zp_out, out_min), out_max)
+   * </pre>
+   */
+  static KernelGenerator quantizedMul() {
+    return binary(false);
+  }
+
+  private static KernelGenerator binary(boolean isAdd) {
+    return (node, plan) -> {
+      Value av = (Value) node.arg("self");
+      Value bv = (Value) node.arg("other");
+      double sa = IntegerArithmetic.scale(node, "self_scale");
+      double sb = IntegerArithmetic.scale(node, "other_scale");
+      long za = IntegerArithmetic.intLiteral(node, "self_zero_point");
+      long zb = IntegerArithmetic.intLiteral(node, "other_zero_point");
+      IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+      int[] od = node.result().type().dims();
+      Access out = Access.of(plan, node.result());
+      Nest nest = new Nest("i", od, Nest.rowMajor(od), broadcastStrides(av.type().dims(), od),
+          broadcastStrides(bv.type().dims(), od));
+      Expr a = IntegerArithmetic.centred(IntegerArithmetic.element(plan, av, nest.index(1)), za);
+      Expr b = IntegerArithmetic.centred(IntegerArithmetic.element(plan, bv, nest.index(2)), zb);
+      Expr real = isAdd
+          ? add(mul(toDouble(a), d(sa)), mul(toDouble(b), d(sb)))
+          : mul(toDouble(mul(a, b)), d(sa * sb));
+      return nest.wrap(store(out.array(), out.index(nest.index(0)), output.quantize(real)));
+    };
+  }
+
+  /**
+   * {@code qforge.requantize}: each element x becomes
+   * {@code (int) min(max(rint(((double) (x - zp_in) · s_in) / s_out) + zp_out, out_min), out_max)};
+   * with equal scales and zero points that is exactly {@code min(max(x, out_min), out_max)}, which
+   * is what the kernel computes then.
+   */
+  static KernelGenerator requantize() {
+    return (node, plan) -> {
+      Value xv = (Value) node.arg("self");
+      double s = IntegerArithmetic.scale(node, "input_scale");
+      long zp = IntegerArithmetic.intLiteral(node, "input_zero_point");
+      IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+      int[] od = node.result().type().dims();
+      Access out = Access.of(plan, node.result());
+      Nest nest = new Nest("i", od, Nest.rowMajor(od));
+      return nest.wrap(store(out.array(), out.index(nest.index(0)),
+          output.requantize(IntegerArithmetic.element(plan, xv, nest.index(0)), s, zp)));
+    };
+  }
+
+  /**
+   * The strides with which an operand of {@code dims} is read at each index of {@code outDims}, under
+   * broadcasting (dims aligned from the right; missing and stretched size-1 dims have stride 0).
+   */
+  static int[] broadcastStrides(int[] dims, int[] outDims) {
+    int[] own = Nest.rowMajor(dims);
+    int[] s = new int[outDims.length];
+    for (int d = 0; d < outDims.length; d++) {
+      int j = d - (outDims.length - dims.length);
+      s[d] = j < 0 || dims[j] == 1 ? 0 : own[j];
+    }
+    return s;
+  }
+}

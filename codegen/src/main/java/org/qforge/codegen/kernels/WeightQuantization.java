@@ -1,0 +1,132 @@
+package org.qforge.codegen.kernels;
+
+import static org.qforge.codegen.loop.Kb.add;
+import static org.qforge.codegen.loop.Kb.d;
+import static org.qforge.codegen.loop.Kb.intVar;
+import static org.qforge.codegen.loop.Kb.longVar;
+import static org.qforge.codegen.loop.Kb.mul;
+import static org.qforge.codegen.loop.Kb.sub;
+import static org.qforge.codegen.loop.Kb.toDouble;
+import static org.qforge.codegen.loop.Kb.toLong;
+import static org.qforge.codegen.loop.Kb.v;
+
+import org.qforge.codegen.loop.Expr;
+import org.qforge.codegen.loop.Kind;
+import org.qforge.codegen.loop.Local;
+import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.ir.DType;
+import org.qforge.ir.Node;
+import org.qforge.ir.QforgeException;
+import org.qforge.ir.Tensor;
+import org.qforge.ir.Value;
+
+/**
+ * The operands {@code qforge.quantized_conv1d/2d} and {@code quantized_linear} share: the input's
+ * scale and zero point (literals, baked), the weight, its per-output-channel {@code weight_scales}
+ * (f32 [O]) and {@code weight_zero_points} (integer [O]) and the optional f32 bias, read from the
+ * weights arenas at run time. Constant scales and zero points are checked here, as the interpreter
+ * checks them when it runs; zero points that are all 0 (symmetric weights) are not subtracted.
+ *
+ * <p>The accumulator {@code acc = Σ (x - x_zp) · (w - w_zp[o])} is an int when it cannot overflow
+ * (each product is at most 255 · 255 in magnitude, so up to 33025 terms), a long otherwise; both are
+ * exact, as the interpreter's long sum is.
+ */
+final class WeightQuantization {
+  private static final long MAX_PRODUCT = 255L * 255L;
+
+  private final ExecutionPlan plan;
+  final Value weight;
+  final double inputScale;
+  final long inputZeroPoint;
+  private final Value scales;
+  private final Value zeroPoints;
+  private final boolean zeroPointsAllZero;
+  private final Access bias;
+
+  WeightQuantization(Node node, ExecutionPlan plan) {
+    this.plan = plan;
+    this.weight = (Value) node.arg("weight");
+    this.inputScale = IntegerArithmetic.scale(node, "input_scale");
+    this.inputZeroPoint = IntegerArithmetic.intLiteral(node, "input_zero_point");
+    this.scales = (Value) node.arg("weight_scales");
+    this.zeroPoints = (Value) node.arg("weight_zero_points");
+    this.bias = node.arg("bias") instanceof Value b ? Access.of(plan, b) : null;
+    Tensor s = IntegerArithmetic.constant(plan, scales);
+    if (s != null) {
+      float[] f = s.floats();
+      for (int o = 0; o < f.length; o++) {
+        double sc = f[o];
+        if (!(sc > 0 && Double.isFinite(sc))) {
+          throw new QforgeException("node %" + node.name() + ": weight_scales[" + o + "] must be positive and"
+              + " finite as a float32, got " + f[o]);
+        }
+      }
+    }
+    Tensor z = IntegerArithmetic.constant(plan, zeroPoints);
+    boolean allZero = z != null;
+    if (z != null) {
+      DType wt = weight.type().dtype();
+      for (int o = 0; o < z.numel(); o++) {
+        long zp = z.getLong(o);
+        if (zp < wt.minValue() || zp > wt.maxValue()) {
+          throw new QforgeException("node %" + node.name() + ": weight_zero_points[" + o + "] " + zp
+              + " is outside the range of " + wt);
+        }
+        allZero &= zp == 0;
+      }
+    }
+    this.zeroPointsAllZero = allZero;
+  }
+
+  /** True if {@code terms} products summed in an int cannot overflow. */
+  static boolean intAccumulatorSuffices(long terms) {
+    return terms * MAX_PRODUCT <= Integer.MAX_VALUE;
+  }
+
+  /** The accumulator local: an int or a long, as {@link #intAccumulatorSuffices} decides. */
+  static Local accumulator(String name, long terms) {
+    return intAccumulatorSuffices(terms) ? intVar(name) : longVar(name);
+  }
+
+  /** {@code acc + x · w} for the accumulator's kind, the int product widened exactly for a long one. */
+  static Expr accumulate(Local acc, Expr x, Expr w) {
+    Expr product = mul(x, w);
+    return add(v(acc), acc.kind() == Kind.LONG ? toLong(product) : product);
+  }
+
+  /** True if the weight's zero point must be subtracted (not statically all zero). */
+  boolean hasWeightZeroPoints() {
+    return !zeroPointsAllZero;
+  }
+
+  /** {@code weight_zero_points[o]} as an int. */
+  Expr weightZeroPoint(Expr o) {
+    return IntegerArithmetic.element(plan, zeroPoints, o);
+  }
+
+  /** A weight element centred on the channel's zero point (in the local {@code wz}, if any). */
+  Expr centredWeight(Expr w, Local wz) {
+    return wz == null ? w : sub(w, v(wz));
+  }
+
+  /** An input element centred on the input zero point. */
+  Expr centredInput(Expr x) {
+    return IntegerArithmetic.centred(x, inputZeroPoint);
+  }
+
+  /** {@code s_in * (double) weight_scales[o]}: exact in double, as the interpreter's multiplier. */
+  Expr multiplier(Expr o) {
+    return mul(d(inputScale), toDouble(Access.of(plan, scales).load(o)));
+  }
+
+  /** {@code (double) acc * m}, then {@code + (double) bias[o]} with a bias: the op's real value. */
+  Expr real(Expr acc, Expr m, Expr o) {
+    Expr r = mul(toDouble(acc), m);
+    return bias == null ? r : add(r, toDouble(bias.load(o)));
+  }
+
+  /** The weight element {@code index} as an int (u8 as {@code b & 0xff}). */
+  Expr weightElement(Expr index) {
+    return IntegerArithmetic.element(plan, weight, index);
+  }
+}

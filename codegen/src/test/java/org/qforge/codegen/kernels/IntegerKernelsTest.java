@@ -1,0 +1,402 @@
+package org.qforge.codegen.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qforge.codegen.JarCompiler;
+import org.qforge.ir.Argument;
+import org.qforge.ir.Constant;
+import org.qforge.ir.DType;
+import org.qforge.ir.Graph;
+import org.qforge.ir.Literal;
+import org.qforge.ir.NodeArgs;
+import org.qforge.ir.OpDef;
+import org.qforge.ir.QforgeException;
+import org.qforge.ir.Tensor;
+import org.qforge.ir.TensorType;
+import org.qforge.ir.Value;
+import org.qforge.ir.ValueList;
+import org.qforge.ir.interp.Interpreter;
+import org.qforge.ir.ops.OpRegistry;
+import org.qforge.ir.verify.Verifier;
+
+/**
+ * Each integer kernel against the interpreter, bit for bit, on small programs that the reference
+ * models do not exercise: u8 and i32 quantization, NaN / infinite / tie inputs, grouped, dilated and
+ * strided convolution (1-D and 2-D, unbatched, with weight zero points), long accumulators,
+ * broadcasting add and mul, mean, cat with requantized inputs, pools with other output parameters,
+ * and the strided shape ops. Every program runs as an ASM jar and as a JavaPoet jar.
+ */
+class IntegerKernelsTest {
+  @TempDir
+  Path tmp;
+
+  /** A program under construction: one f32 input, then ops bound and typed by their shape functions. */
+  private static final class Prog {
+    final Graph g = new Graph("prog");
+    final OpRegistry ops = OpRegistry.standard();
+    final Random rnd = new Random(17);
+    int counter;
+
+    Value input(int... dims) {
+      return g.addInput("x", TensorType.of(DType.F32, dims));
+    }
+
+    Value constant(Tensor t) {
+      return g.addConstant("c" + counter++, Constant.Kind.CONST, null, t);
+    }
+
+    Value op(String name, List<? extends Argument> positional, Object... named) {
+      OpDef def = ops.get(name);
+      Map<String, Argument> args = new LinkedHashMap<>();
+      for (int i = 0; i < named.length; i += 2) {
+        args.put((String) named[i], literal(named[i + 1]));
+      }
+      List<Argument> bound = def.bind(positional, args);
+      List<TensorType> types = def.shapeFunction().infer(new NodeArgs(def, bound));
+      return g.addNode(def, bound, List.of("v" + counter++), types, Map.of()).result();
+    }
+
+    Value quantize(Value x, double scale, long zp, DType dtype) {
+      return op("quantized_decomposed.quantize_per_tensor", List.of(x), "scale", scale, "zero_point", zp,
+          "quant_min", dtype.minValue(), "quant_max", dtype.maxValue(), "dtype", dtype);
+    }
+
+    Value dequantize(Value q, double scale, long zp) {
+      DType dtype = q.type().dtype();
+      return op("quantized_decomposed.dequantize_per_tensor", List.of(q), "scale", scale, "zero_point", zp,
+          "quant_min", dtype.minValue(), "quant_max", dtype.maxValue(), "dtype", dtype);
+    }
+
+    /** Random weights of {@code dtype} in its range. */
+    Value weights(DType dtype, int... dims) {
+      int n = TensorType.of(dtype, dims).numelInt();
+      byte[] b = new byte[n];
+      for (int i = 0; i < n; i++) {
+        b[i] = (byte) (dtype == DType.U8 ? rnd.nextInt(256) : rnd.nextInt(255) - 127);
+      }
+      return constant(Tensor.ofBytes(dtype, b, dims));
+    }
+
+    Value floats(double scale, double offset, int n) {
+      float[] f = new float[n];
+      for (int i = 0; i < n; i++) {
+        f[i] = (float) (offset + scale * rnd.nextDouble());
+      }
+      return constant(Tensor.ofFloats(f, n));
+    }
+
+    Value longs(long[] v) {
+      return constant(Tensor.ofLongs(v, v.length));
+    }
+
+    Graph done(Value out) {
+      g.setOutputs(List.of(out));
+      Verifier.verify(g);
+      return g;
+    }
+
+    private static Argument literal(Object o) {
+      if (o instanceof Argument a) {
+        return a;
+      }
+      if (o instanceof Double d) {
+        return new Literal.Float(d);
+      }
+      if (o instanceof Integer i) {
+        return new Literal.Int(i);
+      }
+      if (o instanceof Long l) {
+        return new Literal.Int(l);
+      }
+      if (o instanceof Boolean b) {
+        return new Literal.Bool(b);
+      }
+      if (o instanceof DType t) {
+        return new Literal.DTypeLit(t);
+      }
+      if (o instanceof int[] v) {
+        return Literal.IntList.of(v);
+      }
+      if (o instanceof double[] v) {
+        List<Double> l = new ArrayList<>();
+        for (double d : v) {
+          l.add(d);
+        }
+        return new Literal.FloatList(l);
+      }
+      throw new IllegalArgumentException("no literal for " + o);
+    }
+  }
+
+  /** The output group of an integer op. */
+  private static Object[] out(double scale, long zp, long min, long max, Object... more) {
+    Object[] head = {"output_scale", scale, "output_zero_point", zp, "output_min", min, "output_max", max};
+    Object[] all = new Object[head.length + more.length];
+    System.arraycopy(head, 0, all, 0, head.length);
+    System.arraycopy(more, 0, all, head.length, more.length);
+    return all;
+  }
+
+  private static Object[] i8out(double scale, long zp, Object... more) {
+    return out(scale, zp, -128, 127, more);
+  }
+
+  /** Gaussian inputs of the given spread, with NaN, infinities, -0 and exact ties at the front. */
+  private static Tensor input(TensorType t, double spread, double tieScale, long seed) {
+    Random r = new Random(seed);
+    float[] f = new float[t.numelInt()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) (r.nextGaussian() * spread);
+    }
+    float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0.0f, 1e30f, -1e30f,
+        (float) (0.5 * tieScale), (float) (1.5 * tieScale), (float) (-2.5 * tieScale), (float) (3.5 * tieScale)};
+    for (int i = 0; i < special.length && i < f.length / 4; i++) {
+      f[i * 7 % f.length] = special[i];
+    }
+    return Tensor.ofFloats(f, t.dims());
+  }
+
+  /** Compiles {@code g} with both backends and checks every output element against the interpreter. */
+  private void assertBitIdentical(Graph g, double spread, double tieScale) throws Exception {
+    Tensor x = input(g.inputs().get(0).type(), spread, tieScale, 5);
+    Tensor want = new Interpreter(g).run(List.of(x)).get(0);
+    Set<Integer> distinct = new HashSet<>();
+    for (float v : want.floats()) {
+      distinct.add(Float.floatToIntBits(v));
+    }
+    assertTrue(distinct.size() >= Math.min(4, want.numel()), "too few distinct outputs to mean much: " + distinct);
+    for (JarCompiler.Backend backend : JarCompiler.Backend.values()) {
+      JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("t.Net", backend, "test", "test"));
+      Path jar = tmp.resolve(backend + "-" + System.nanoTime() + ".jar");
+      Files.write(jar, r.jar());
+      try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+        Class<?> net = loader.loadClass("t.Net");
+        Method run = net.getMethod("run", float[].class);
+        float[] got = (float[]) run.invoke(net.getConstructor().newInstance(), (Object) x.floats().clone());
+        assertEquals(want.numel(), got.length);
+        for (int i = 0; i < got.length; i++) {
+          int e = i;
+          assertEquals(Float.floatToIntBits(want.floats()[i]), Float.floatToIntBits(got[i]),
+              () -> backend + ": element " + e + " is " + got[e] + ", the interpreter gives " + want.floats()[e]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void quantizeAndDequantizeI8U8I32() throws Exception {
+    for (DType t : List.of(DType.I8, DType.U8, DType.I32)) {
+      Prog p = new Prog();
+      long zp = t == DType.U8 ? 131 : t == DType.I8 ? -7 : 1000;
+      Value q = p.quantize(p.input(3, 50), 0.1, zp, t); // 0.1 is not a float: the reciprocal rounds in double
+      Graph g = p.done(p.dequantize(q, 0.1, zp));
+      assertBitIdentical(g, t == DType.I32 ? 1e9 : 10, 0.1);
+    }
+  }
+
+  @Test
+  void conv2dGroupedStridedDilatedWithWeightZeroPoints() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 4, 9, 8), 0.05, 3, DType.I8);
+    Value w = p.weights(DType.I8, 8, 2, 3, 2); // two groups of four output channels: one block of four each
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, w, p.floats(0.02, 0.001, 8),
+            p.longs(new long[] {0, 3, -5, 0, 127, -128, 1, 2}), p.floats(2, -1, 8)),
+        i8out(0.04, -9, "input_scale", 0.05, "input_zero_point", 3, "stride", new int[] {2, 1},
+            "padding", new int[] {1, 2}, "dilation", new int[] {2, 1}, "groups", 2));
+    assertBitIdentical(p.done(p.dequantize(c, 0.04, -9)), 2, 0.05);
+  }
+
+  @Test
+  void depthwiseUnbatchedConv2dWithU8() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(5, 7, 7), 0.05, 128, DType.U8);
+    Value w = p.weights(DType.U8, 5, 1, 3, 3);
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, w, p.floats(0.01, 0.001, 5),
+            p.longs(new long[] {128, 120, 130, 0, 255}), Literal.NONE),
+        out(0.05, 100, 100, 255, "input_scale", 0.05, "input_zero_point", 128, "padding", new int[] {1},
+            "groups", 5));
+    assertBitIdentical(p.done(p.dequantize(c, 0.05, 100)), 2, 0.05);
+  }
+
+  @Test
+  void conv1dStridedPaddedDilated() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 3, 20), 0.05, -4, DType.I8);
+    Value c = p.op("qforge.quantized_conv1d", List.of(q, p.weights(DType.I8, 6, 3, 3), p.floats(0.01, 0.001, 6),
+            p.longs(new long[6]), p.floats(1, -0.5, 6)), // output channels in blocks of two
+        i8out(0.06, 2, "input_scale", 0.05, "input_zero_point", -4, "stride", new int[] {2}, "padding", new int[] {1},
+            "dilation", new int[] {2}));
+    assertBitIdentical(p.done(p.dequantize(c, 0.06, 2)), 2, 0.05);
+  }
+
+  @Test
+  void linearOnRowsWithALongAccumulator() throws Exception {
+    Prog p = new Prog();
+    int k = 34000; // more terms than an int accumulator takes safely
+    Value q = p.quantize(p.input(2, 1, k), 0.05, 0, DType.I8);
+    Value l = p.op("qforge.quantized_linear", List.of(q, p.weights(DType.I8, 3, k), p.floats(0.001, 0.0001, 3),
+            p.longs(new long[] {0, 1, -1}), p.floats(1, 0, 3)),
+        i8out(0.5, 0, "input_scale", 0.05, "input_zero_point", 0));
+    assertBitIdentical(p.done(p.dequantize(l, 0.5, 0)), 50, 0.05);
+  }
+
+  @Test
+  void linearWithoutBiasOnU8() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(4, 30), 0.05, 140, DType.U8);
+    Value l = p.op("qforge.quantized_linear", List.of(q, p.weights(DType.I8, 7, 30), p.floats(0.01, 0.001, 7),
+            p.longs(new long[7]), Literal.NONE),
+        out(0.1, 120, 0, 255, "input_scale", 0.05, "input_zero_point", 140));
+    assertBitIdentical(p.done(p.dequantize(l, 0.1, 120)), 2, 0.05);
+  }
+
+  @Test
+  void meanThenBroadcastingAdd() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 3, 4, 5), 0.05, 3, DType.I8);
+    Value m = p.op("qforge.quantized_mean", List.of(q), i8out(0.02, -1, "input_scale", 0.05, "input_zero_point", 3,
+        "dim", new int[] {0, -2}, "keepdim", true));
+    Value a = p.op("qforge.quantized_add", List.of(q, m), i8out(0.07, 5, "self_scale", 0.05, "self_zero_point", 3,
+        "other_scale", 0.02, "other_zero_point", -1));
+    assertBitIdentical(p.done(p.dequantize(a, 0.07, 5)), 2, 0.05);
+  }
+
+  @Test
+  void meanOverEverything() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(3, 4, 5), 0.05, 3, DType.I8);
+    Value m = p.op("qforge.quantized_mean", List.of(q), i8out(0.002, -1, "input_scale", 0.05, "input_zero_point", 3,
+        "dim", new int[] {1}));
+    Value all = p.op("qforge.quantized_mean", List.of(m), i8out(0.001, 0, "input_scale", 0.002,
+        "input_zero_point", -1));
+    Value both = p.op("qforge.quantized_add", List.of(m, all), i8out(0.003, 0, "self_scale", 0.002,
+        "self_zero_point", -1, "other_scale", 0.001, "other_zero_point", 0));
+    assertBitIdentical(p.done(p.dequantize(both, 0.003, 0)), 0.2, 0.05);
+  }
+
+  @Test
+  void mulWithTransposeAndSelectBroadcast() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(6, 6), 0.05, -2, DType.I8);
+    Value t = p.op("aten.transpose.int", List.of(q), "dim0", 0, "dim1", -1);
+    Value m = p.op("qforge.quantized_mul", List.of(q, t), i8out(0.01, 1, "self_scale", 0.05, "self_zero_point", -2,
+        "other_scale", 0.05, "other_zero_point", -2));
+    Value row = p.op("aten.select.int", List.of(q), "dim", 0, "index", -2);
+    Value m2 = p.op("qforge.quantized_mul", List.of(m, row), i8out(0.003, 0, "self_scale", 0.01,
+        "self_zero_point", 1, "other_scale", 0.05, "other_zero_point", -2));
+    assertBitIdentical(p.done(p.dequantize(m2, 0.003, 0)), 1, 0.05);
+  }
+
+  @Test
+  void catOfRequantizedSlicesAndPermutes() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 4, 6), 0.05, 0, DType.I8);
+    Value r = p.op("qforge.requantize", List.of(q), out(0.03, 7, -20, 90, "input_scale", 0.05, "input_zero_point", 0));
+    Value s = p.op("aten.slice.Tensor", List.of(q), "dim", 1, "start", -3, "end", 100, "step", 2);
+    Value perm = p.op("aten.permute", List.of(p.op("aten.permute", List.of(q), "dims", new int[] {2, 0, 1})),
+        "dims", new int[] {1, 2, 0});
+    Value c = p.op("qforge.quantized_cat", List.of(new ValueList(List.of(q, r, s, perm))),
+        i8out(0.05, 0, "scales", new double[] {0.05, 0.03, 0.05, 0.05}, "zero_points", new int[] {0, 7, 0, 0},
+            "dim", -2));
+    assertBitIdentical(p.done(p.dequantize(c, 0.05, 0)), 2, 0.05);
+  }
+
+  @Test
+  void maxPoolWithOtherOutputParametersAndCeilMode() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 2, 9, 7), 0.05, 4, DType.I8);
+    Value m = p.op("qforge.quantized_max_pool2d", List.of(q), i8out(0.08, -3, "input_scale", 0.05,
+        "input_zero_point", 4, "kernel_size", new int[] {3, 2}, "stride", new int[] {2}, "padding", new int[] {1, 1},
+        "dilation", new int[] {1, 1}, "ceil_mode", true));
+    Value same = p.op("qforge.quantized_max_pool2d", List.of(m), out(0.08, -3, -3, 100, "input_scale", 0.08,
+        "input_zero_point", -3, "kernel_size", new int[] {2}, "dilation", new int[] {2, 1}));
+    assertBitIdentical(p.done(p.dequantize(same, 0.08, -3)), 2, 0.05);
+  }
+
+  @Test
+  void adaptiveAvgPoolWithUnevenWindows() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 3, 7, 5), 0.05, -5, DType.I8);
+    Value a = p.op("qforge.quantized_adaptive_avg_pool2d", List.of(q), i8out(0.01, 2, "input_scale", 0.05,
+        "input_zero_point", -5, "output_size", new int[] {3, 2}));
+    assertBitIdentical(p.done(p.dequantize(a, 0.01, 2)), 1, 0.05);
+  }
+
+  @Test
+  void expandAndFlattenOfI8() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(5, 1), 0.05, 0, DType.I8);
+    Value e = p.op("aten.expand", List.of(q), "size", new int[] {2, 5, 3});
+    Value f = p.op("aten.flatten.using_ints", List.of(e));
+    assertBitIdentical(p.done(p.dequantize(f, 0.05, 0)), 2, 0.05);
+  }
+
+  @Test
+  void perChannelQuantizeAndDequantize() throws Exception {
+    for (DType zt : List.of(DType.I64, DType.I32, DType.F32)) {
+      Prog p = new Prog();
+      Value x = p.input(2, 3, 4, 5);
+      Value scales = p.floats(0.1, 0.01, 3);
+      Tensor zps = Tensor.zeros(TensorType.of(zt, 3));
+      zps.setLong(0, 5);
+      zps.setLong(1, -3);
+      zps.setLong(2, 0);
+      Value z = p.constant(zps);
+      Value q = p.op("quantized_decomposed.quantize_per_channel", List.of(x, scales, z), "axis", -3,
+          "quant_min", -100, "quant_max", 127, "dtype", DType.I8);
+      Value dq = p.op("quantized_decomposed.dequantize_per_channel", List.of(q, scales, z), "axis", 1,
+          "quant_min", -100, "quant_max", 127, "dtype", DType.I8);
+      assertBitIdentical(p.done(dq), 3, 0.1);
+    }
+    Prog p = new Prog();
+    Value x = p.input(6, 5);
+    Value scales = p.floats(0.1, 0.01, 1);
+    Value q = p.op("quantized_decomposed.quantize_per_channel", List.of(x, scales, p.longs(new long[] {7})), "axis", 0,
+        "quant_min", 0, "quant_max", 255, "dtype", DType.U8);
+    Value dq = p.op("quantized_decomposed.dequantize_per_channel", List.of(q, scales, Literal.NONE), "axis", 0,
+        "quant_min", 0, "quant_max", 255, "dtype", DType.U8);
+    assertBitIdentical(p.done(dq), 3, 0.1);
+  }
+
+  @Test
+  void convOfWeightsQuantizedAtRunTime() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 3, 6, 6), 0.05, 0, DType.I8);
+    Value scales = p.floats(0.01, 0.001, 4);
+    Value zps = p.longs(new long[4]);
+    float[] wf = new float[4 * 3 * 3 * 3];
+    for (int i = 0; i < wf.length; i++) {
+      wf[i] = (float) (p.rnd.nextGaussian() * 0.5);
+    }
+    Value wq = p.op("quantized_decomposed.quantize_per_channel", List.of(p.constant(Tensor.ofFloats(wf, 4, 3, 3, 3)),
+        scales, zps), "axis", 0, "quant_min", -127, "quant_max", 127, "dtype", DType.I8);
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, wq, scales, zps, Literal.NONE),
+        i8out(0.1, 0, "input_scale", 0.05, "input_zero_point", 0, "padding", new int[] {1}));
+    assertBitIdentical(p.done(p.dequantize(c, 0.1, 0)), 2, 0.05);
+  }
+
+  @Test
+  void unsupportedDtypesFailClearly() {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(4), 0.05, 0, DType.I16);
+    Graph g = p.done(p.dequantize(q, 0.05, 0));
+    QforgeException e = org.junit.jupiter.api.Assertions.assertThrows(QforgeException.class,
+        () -> JarCompiler.compile(g, new JarCompiler.Options("t.Net", JarCompiler.Backend.ASM, "test", "test")));
+    assertTrue(e.getMessage().contains("i16"), e.getMessage());
+  }
+}
