@@ -75,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new QforgeException(dir.resolve("model.pt2") + ": the demo runs models exported with batch size 1");
     }
     int classes = fp32.outputs().get(0).type().numelInt();
-    out.printf("%-40s %9s %18s%n", "engine", "accuracy", "latency/sample");
+    out.printf("%-44s %9s %18s%n", "engine", "accuracy", "latency/sample");
     row(out, "fp32, reference interpreter", interpreter(fp32), x, labels, classes);
     if (int8 != null) {
       row(out, "int8 (q/dq), reference interpreter", interpreter(int8), x, labels, classes);
@@ -163,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     Arrays.sort(nanos);
-    out.printf("%-40s %8.1f%% %15.1f us%n", engine, 100.0 * correct / rows, nanos[rows / 2] / 1000.0);
+    out.printf("%-44s %8.1f%% %15.1f us%n", engine, 100.0 * correct / rows, nanos[rows / 2] / 1000.0);
     out.flush();
   }
 
