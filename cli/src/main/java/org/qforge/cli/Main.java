@@ -14,10 +14,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "qforge",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT, // every subcommand gets --help and --version too
     versionProvider = Version.class,
     description = "Quantize PyTorch models the way PT2E does and compile them to dependency-free jars.",
     subcommands = {InspectCommand.class, RunCommand.class, QuantizeCommand.class, CompileCommand.class,
-        DemoCommand.class})
+        DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,

@@ -93,6 +93,18 @@ class CliTest {
   }
 
   @Test
+  void everyCommandPrintsItsUsageWithHelp() {
+    for (String command : new String[] {"inspect", "run", "quantize", "compile", "demo"}) {
+      Result flag = qforge(command, "--help");
+      assertEquals(0, flag.status(), command + ": " + flag.err());
+      assertTrue(flag.out().startsWith("Usage: qforge " + command), flag.out());
+      Result help = qforge("help", command);
+      assertEquals(0, help.status(), command + ": " + help.err());
+      assertEquals(flag.out(), help.out());
+    }
+  }
+
+  @Test
   void badInputsExitWithOneAndOneLine(@TempDir Path tmp) {
     Path y = tmp.resolve("y.npy");
     Result r = qforge("run", tmp.resolve("nope.pt2").toString(), "--input", "x.npy", "--output", y.toString());
