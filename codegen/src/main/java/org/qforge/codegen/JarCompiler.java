@@ -8,6 +8,7 @@ import org.qforge.codegen.jar.ModelLayout;
 import org.qforge.codegen.jar.RuntimeClasses;
 import org.qforge.codegen.javapoet.InMemoryJavac;
 import org.qforge.codegen.javapoet.JavaPoetModelEmitter;
+import org.qforge.codegen.kernels.Kernels;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Graph;
 import org.qforge.ir.verify.Verifier;
@@ -51,7 +52,7 @@ public final class JarCompiler {
   /** Compiles {@code program}, which must verify and have one f32 input and output. */
   public static Result compile(Graph program, Options options) {
     Verifier.verify(program);
-    ExecutionPlan plan = ExecutionPlan.of(program);
+    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts);
     ModelLayout layout = ModelLayout.of(options.className(), options.description(), plan);
     Map<String, byte[]> classes = new LinkedHashMap<>();
     Map<String, String> sources = Map.of();

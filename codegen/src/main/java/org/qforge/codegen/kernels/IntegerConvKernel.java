@@ -44,10 +44,23 @@ import org.qforge.ir.Value;
  * order of the exact integer sum differs. Output channels are computed in blocks of four (or two)
  * within a group, so that each input element is loaded and centred once per block; taps are
  * bounds-checked only where padding or the last window can reach outside the input.
+ *
+ * <p>Stride-1, ungrouped convolutions with symmetric weights use the row form instead
+ * ({@link RowConvolution}), which bench/README.md's {@code Int8ConvBenchmark} measured 4× faster.
  */
 final class IntegerConvKernel implements KernelGenerator {
   @Override
+  public int workspaceInts(Node node) {
+    RowConvolution rows = RowConvolution.of(node);
+    return rows == null ? 0 : rows.workspaceInts();
+  }
+
+  @Override
   public Stmt body(Node node, ExecutionPlan plan) {
+    RowConvolution rows = RowConvolution.of(node);
+    if (rows != null) {
+      return rows.body(node, plan);
+    }
     boolean oneD = node.op().name().endsWith("conv1d");
     int spatial = oneD ? 1 : 2;
     WeightQuantization wq = new WeightQuantization(node, plan);
@@ -155,7 +168,7 @@ final class IntegerConvKernel implements KernelGenerator {
   }
 
   /** stride, padding or dilation as (height, width): conv1d's one value is the width's. */
-  private static int[] spatialPair(Node node, String param, boolean oneD, int heightForOneD) {
+  static int[] spatialPair(Node node, String param, boolean oneD, int heightForOneD) {
     int[] v = ((Literal.IntList) node.arg(param)).toIntArray();
     if (oneD) {
       return new int[] {heightForOneD, v[0]};

@@ -8,4 +8,9 @@ import org.qforge.ir.Node;
 @FunctionalInterface
 public interface KernelGenerator {
   Stmt body(Node node, ExecutionPlan plan);
+
+  /** Int elements of workspace the kernel of {@code node} needs (see {@code WorkspaceSizes}). */
+  default int workspaceInts(Node node) {
+    return 0;
+  }
 }

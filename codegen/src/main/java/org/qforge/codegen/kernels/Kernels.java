@@ -67,6 +67,12 @@ public final class Kernels {
     return Arrays.stream(Arena.values()).map(Arena::param).toList();
   }
 
+  /** Int elements of workspace {@code node}'s kernel needs; 0 for ops without a kernel too. */
+  public static int workspaceInts(Node node) {
+    KernelGenerator g = BY_OP.get(node.op().name());
+    return g == null ? 0 : g.workspaceInts(node);
+  }
+
   /** The kernel for {@code node}, named {@code name}. */
   public static KernelFunction generate(Node node, ExecutionPlan plan, String name) {
     KernelGenerator g = BY_OP.get(node.op().name());

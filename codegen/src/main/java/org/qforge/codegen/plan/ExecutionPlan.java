@@ -19,12 +19,16 @@ import org.qforge.ir.Value;
  * decides (a value's lifetime runs from its producing step to its last use; the graph input and
  * output stay alive for the whole run).
  *
+ * <p>A kernel may also ask for an int workspace of its own ({@link WorkspaceSizes}); it is planned
+ * like a value that lives for that kernel's step only.
+ *
  * <p>Requires: a verified graph with one f32 input and one f32 output, static shapes, and tensors
  * of the dtypes {@link Arena} supports (f32, i8, u8, i32, i64).
  */
 public final class ExecutionPlan {
   private final Graph graph;
   private final Map<Value, Slot> slots = new IdentityHashMap<>();
+  private final Map<Node, Integer> workspaces = new IdentityHashMap<>();
   private final Map<Arena, Integer> sizes = new EnumMap<>(Arena.class);
   private final Map<Arena, List<Tensor>> weights = new EnumMap<>(Arena.class);
   private long peakScratchBytes;
@@ -33,15 +37,20 @@ public final class ExecutionPlan {
     this.graph = graph;
   }
 
-  /** Plans {@code graph}. */
+  /** Plans {@code graph} for kernels that need no workspace. */
   public static ExecutionPlan of(Graph graph) {
+    return of(graph, WorkspaceSizes.NONE);
+  }
+
+  /** Plans {@code graph}, with the int workspaces its kernels ask for. */
+  public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes) {
     if (graph.inputs().size() != 1 || graph.outputs().size() != 1) {
       throw new QforgeException("compiled models take one input and return one output; graph " + graph.name()
           + " has " + graph.inputs().size() + " and " + graph.outputs().size());
     }
     ExecutionPlan p = new ExecutionPlan(graph);
     p.layOutWeights();
-    p.planScratch();
+    p.planScratch(workspaceSizes);
     return p;
   }
 
@@ -60,7 +69,7 @@ public final class ExecutionPlan {
     sizes.putAll(next);
   }
 
-  private void planScratch() {
+  private void planScratch(WorkspaceSizes workspaceSizes) {
     List<Node> nodes = graph.nodes();
     int steps = nodes.size();
     Map<Value, int[]> life = new java.util.LinkedHashMap<>();
@@ -91,11 +100,25 @@ public final class ExecutionPlan {
           .add(new Interval(id, e.getValue()[0], e.getValue()[1], e.getKey().type().numel()));
       id++;
     }
+    Map<Integer, Node> workspaceIds = new HashMap<>();
+    for (int s = 0; s < steps; s++) {
+      int elements = workspaceSizes.intElements(nodes.get(s));
+      if (elements > 0) {
+        workspaceIds.put(id, nodes.get(s));
+        byArena.computeIfAbsent(Arena.SCRATCH_I32, k -> new ArrayList<>()).add(new Interval(id, s, s, elements));
+        id++;
+      }
+    }
     MemoryPlanner planner = new MemoryPlanner(1);
     for (Map.Entry<Arena, List<Interval>> e : byArena.entrySet()) {
       // Deterministic order regardless of hashing: plan sorts by size, first use, then id.
       MemoryPlan plan = planner.plan(e.getValue());
       for (Interval i : e.getValue()) {
+        Node owner = workspaceIds.get(i.id());
+        if (owner != null) {
+          workspaces.put(owner, Math.toIntExact(plan.offset(i.id())));
+          continue;
+        }
         Value v = ids.get(i.id());
         slots.put(v, new Slot(e.getKey(), Math.toIntExact(plan.offset(i.id())), v.type()));
       }
@@ -124,6 +147,15 @@ public final class ExecutionPlan {
       throw new IllegalStateException("value %" + v.name() + " has no slot");
     }
     return s;
+  }
+
+  /** The element offset in {@link Arena#SCRATCH_I32} of {@code node}'s workspace. */
+  public int workspaceOffset(Node node) {
+    Integer offset = workspaces.get(node);
+    if (offset == null) {
+      throw new IllegalStateException("node %" + node.name() + " has no workspace");
+    }
+    return offset;
   }
 
   /** Elements in each arena (0 if unused). */

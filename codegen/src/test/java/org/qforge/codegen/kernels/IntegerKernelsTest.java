@@ -1,6 +1,7 @@
 package org.qforge.codegen.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Method;
@@ -241,6 +242,29 @@ class IntegerKernelsTest {
             p.longs(new long[6]), p.floats(1, -0.5, 6)), // output channels in blocks of two
         i8out(0.06, 2, "input_scale", 0.05, "input_zero_point", -4, "stride", new int[] {2}, "padding", new int[] {1},
             "dilation", new int[] {2}));
+    assertBitIdentical(p.done(p.dequantize(c, 0.06, 2)), 2, 0.05);
+  }
+
+  @Test
+  void rowFormConv2dBatchedPaddedDilatedWithWeightZeroPoints() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 3, 7, 6), 0.05, 120, DType.U8);
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 4, 3, 3, 2), p.floats(0.01, 0.001, 4),
+            p.longs(new long[] {0, 3, -5, 1}), p.floats(1, -0.5, 4)),
+        out(0.05, 100, 0, 255, "input_scale", 0.05, "input_zero_point", 120, "padding", new int[] {1, 2},
+            "dilation", new int[] {2, 1}));
+    assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+    assertBitIdentical(p.done(p.dequantize(c, 0.05, 100)), 2, 0.05);
+  }
+
+  @Test
+  void rowFormConv1dUnpadded() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 4, 15), 0.05, -4, DType.I8);
+    Value c = p.op("qforge.quantized_conv1d", List.of(q, p.weights(DType.I8, 5, 4, 3), p.floats(0.01, 0.001, 5),
+            p.longs(new long[5]), Literal.NONE),
+        i8out(0.06, 2, "input_scale", 0.05, "input_zero_point", -4));
+    assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
     assertBitIdentical(p.done(p.dequantize(c, 0.06, 2)), 2, 0.05);
   }
 
