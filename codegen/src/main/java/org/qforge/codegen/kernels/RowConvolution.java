@@ -30,7 +30,8 @@ import org.qforge.ir.Value;
  *   <li>the input is widened to int, centred on its zero point and zero-padded into a [C, PH, PW]
  *       workspace ({@code PH = H + 2·pH}, {@code PW = W + 2·pW}) — a padded element is the zero
  *       point, which centres to 0, so taps in the padding add nothing without being tested;
- *   <li>for each output channel, an int accumulator row of {@code OH · PW} elements sums, for each
+ *   <li>for each output channel (four, or two, at a time, sharing each load of the padded input),
+ *       an int accumulator row of {@code OH · PW} elements sums, for each
  *       weight tap (c, ky, kx), {@code w · padded[(c·PH + ky·dH)·PW + kx·dW + p]} over all p in one
  *       long loop, a shape C2 compiles without branches (and partly vectorizes); the {@code PW − OW}
  *       last columns of each row read past the window and are dropped;
@@ -38,7 +39,7 @@ import org.qforge.ir.Value;
  * </ol>
  *
  * <p>The workspace holds {@code C·PH·PW + (kW − 1)·dW} padded elements (the last row's dropped columns
- * read that far) and the {@code OH · PW} accumulators. Measured in bench/README.md
+ * read that far) and the accumulator rows, {@code OH · PW} per channel of a block. Measured in bench/README.md
  * ({@code Int8ConvBenchmark}: 1745 µs → 428 µs for resnet20's 16→16 layer on JDK 17).
  */
 final class RowConvolution {
@@ -109,8 +110,13 @@ final class RowConvolution {
     return Math.multiplyExact(oh, paddedWidth());
   }
 
+  /** Output channels computed together, sharing each padded input load: 4, 2 or 1. */
+  private int block() {
+    return oc % 4 == 0 ? 4 : oc % 2 == 0 ? 2 : 1;
+  }
+
   int workspaceInts() {
-    return Math.addExact(paddedElements(), accumulators());
+    return Math.addExact(paddedElements(), Math.multiplyExact(block(), accumulators()));
   }
 
   Stmt body(Node node, ExecutionPlan plan) {
@@ -136,10 +142,7 @@ final class RowConvolution {
     Local oy = intVar("oy");
     Local ox = intVar("ox");
     Local p = intVar("p");
-    Local wv = intVar("wv");
     Local base = intVar("base");
-    Local m = doubleVar("m");
-    Local wz = wq.hasWeightZeroPoints() ? intVar("wz") : null;
 
     List<Stmt> perBatch = new ArrayList<>();
     if (pad[0] > 0 || pad[1] > 0) {
@@ -150,26 +153,53 @@ final class RowConvolution {
     perBatch.add(forLoop(ci, c, forLoop(iy, h, forLoop(ix, w,
         store(ints, paddedIndex, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex)))))));
 
-    Expr weightIndex = add(mul(add(mul(add(mul(v(o), i(c)), v(ci)), i(kh)), v(ky)), i(kw)), v(kx));
-    Stmt tap = forLoop(p, rowLength, store(ints, add(i(accRow), v(p)),
-        add(load(ints, add(i(accRow), v(p))), mul(v(wv), load(ints, add(v(base), v(p)))))));
-    Stmt taps = forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw,
-        assign(wv, wq.centredWeight(wq.weightElement(weightIndex), wz)),
-        assign(base, add(i(padded), add(mul(add(mul(v(ci), i(ph)), mul(v(ky), i(dil[0]))), i(pw)),
-            mul(v(kx), i(dil[1]))))),
-        tap)));
-    Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), v(o)), i(oh)), v(oy)), i(ow)), v(ox));
-    Expr acc = load(ints, add(i(accRow), add(mul(v(oy), i(pw)), v(ox))));
-    List<Stmt> perChannel = new ArrayList<>();
-    perChannel.add(assign(m, wq.multiplier(v(o))));
-    if (wz != null) {
-      perChannel.add(assign(wz, wq.weightZeroPoint(v(o))));
+    // Channels o + b (b < block) accumulate in rows accRow + b * rowLength, sharing each padded load.
+    int block = block();
+    Local ob = intVar("ob");
+    Local xp = intVar("xp");
+    Local[] wv = new Local[block];
+    Local[] m = new Local[block];
+    Local[] wz = new Local[block];
+    for (int b = 0; b < block; b++) {
+      wv[b] = intVar("w" + b);
+      m[b] = doubleVar("m" + b);
+      wz[b] = wq.hasWeightZeroPoints() ? intVar("wz" + b) : null;
     }
-    perChannel.add(forLoop(p, rowLength, store(ints, add(i(accRow), v(p)), i(0))));
-    perChannel.add(taps);
-    perChannel.add(forLoop(oy, oh, forLoop(ox, ow,
-        store(out.array(), out.index(outIndex), output.quantize(wq.real(acc, v(m), v(o)))))));
-    perBatch.add(forLoop(o, oc, perChannel.toArray(Stmt[]::new)));
+    List<Stmt> tapBody = new ArrayList<>();
+    tapBody.add(assign(xp, load(ints, add(v(base), v(p)))));
+    for (int b = 0; b < block; b++) {
+      Expr at = add(i(accRow + b * rowLength), v(p));
+      tapBody.add(store(ints, at, add(load(ints, at), mul(v(wv[b]), v(xp)))));
+    }
+    List<Stmt> perTap = new ArrayList<>();
+    for (int b = 0; b < block; b++) {
+      Expr weightIndex = add(mul(add(mul(add(mul(add(v(o), i(b)), i(c)), v(ci)), i(kh)), v(ky)), i(kw)), v(kx));
+      perTap.add(assign(wv[b], wq.centredWeight(wq.weightElement(weightIndex), wz[b])));
+    }
+    perTap.add(assign(base, add(i(padded), add(mul(add(mul(v(ci), i(ph)), mul(v(ky), i(dil[0]))), i(pw)),
+        mul(v(kx), i(dil[1]))))));
+    perTap.add(forLoop(p, rowLength, tapBody.toArray(Stmt[]::new)));
+    Stmt taps = forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw, perTap.toArray(Stmt[]::new))));
+
+    List<Stmt> perBlock = new ArrayList<>();
+    perBlock.add(assign(o, mul(v(ob), i(block))));
+    for (int b = 0; b < block; b++) {
+      perBlock.add(assign(m[b], wq.multiplier(add(v(o), i(b)))));
+      if (wz[b] != null) {
+        perBlock.add(assign(wz[b], wq.weightZeroPoint(add(v(o), i(b)))));
+      }
+    }
+    perBlock.add(forLoop(p, block * rowLength, store(ints, add(i(accRow), v(p)), i(0))));
+    perBlock.add(taps);
+    List<Stmt> requantize = new ArrayList<>();
+    for (int b = 0; b < block; b++) {
+      Expr channel = add(v(o), i(b));
+      Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), channel), i(oh)), v(oy)), i(ow)), v(ox));
+      Expr acc = load(ints, add(i(accRow + b * rowLength), add(mul(v(oy), i(pw)), v(ox))));
+      requantize.add(store(out.array(), out.index(outIndex), output.quantize(wq.real(acc, v(m[b]), channel))));
+    }
+    perBlock.add(forLoop(oy, oh, forLoop(ox, ow, requantize.toArray(Stmt[]::new))));
+    perBatch.add(forLoop(ob, oc / block, perBlock.toArray(Stmt[]::new)));
     return forLoop(n, batch, perBatch.toArray(Stmt[]::new));
   }
 }
