@@ -259,13 +259,15 @@ class IntegerKernelsTest {
 
   @Test
   void rowFormConv1dUnpadded() throws Exception {
-    Prog p = new Prog();
-    Value q = p.quantize(p.input(1, 4, 15), 0.05, -4, DType.I8);
-    Value c = p.op("qforge.quantized_conv1d", List.of(q, p.weights(DType.I8, 5, 4, 3), p.floats(0.01, 0.001, 5),
-            p.longs(new long[5]), Literal.NONE),
-        i8out(0.06, 2, "input_scale", 0.05, "input_zero_point", -4));
-    assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
-    assertBitIdentical(p.done(p.dequantize(c, 0.06, 2)), 2, 0.05);
+    for (int channels : new int[] {5, 6}) { // output channels one and two per pass
+      Prog p = new Prog();
+      Value q = p.quantize(p.input(1, 4, 15), 0.05, -4, DType.I8);
+      Value c = p.op("qforge.quantized_conv1d", List.of(q, p.weights(DType.I8, channels, 4, 3),
+              p.floats(0.01, 0.001, channels), p.longs(new long[channels]), Literal.NONE),
+          i8out(0.06, 2, "input_scale", 0.05, "input_zero_point", -4));
+      assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+      assertBitIdentical(p.done(p.dequantize(c, 0.06, 2)), 2, 0.05);
+    }
   }
 
   @Test
