@@ -4,7 +4,6 @@ import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
 import static org.qforge.codegen.loop.Kb.block;
 import static org.qforge.codegen.loop.Kb.div;
-import static org.qforge.codegen.loop.Kb.doubleVar;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.ifThen;
@@ -85,8 +84,11 @@ final class IntegerConvKernel implements KernelGenerator {
     int groups = Math.toIntExact(IntegerArithmetic.intLiteral(node, "groups"));
     int ocpg = oc / groups;
 
-    // Output channels in blocks of `block` (within one group): each input element loaded once per block.
-    int block = ocpg % 4 == 0 ? 4 : ocpg % 2 == 0 ? 2 : 1;
+    // Output channels in blocks (within one group): each input element loaded once per block.
+    OutputChannelBlock channels = new OutputChannelBlock(ocpg, wq);
+    int block = channels.size;
+    Local[] m = channels.multipliers;
+    Local[] wz = channels.weightZeroPoints;
     int wPerChannel = cpg * kh * kw;
 
     Access out = Access.of(plan, node.result());
@@ -105,12 +107,8 @@ final class IntegerConvKernel implements KernelGenerator {
     Local xRow = intVar("xRow");
     Local wRow = intVar("wRow");
     Local xc = intVar("x");
-    Local[] m = new Local[block];
-    Local[] wz = new Local[block];
     Local[] acc = new Local[block];
     for (int b = 0; b < block; b++) {
-      m[b] = doubleVar("m" + b);
-      wz[b] = wq.hasWeightZeroPoints() ? intVar("wz" + b) : null;
       acc[b] = WeightQuantization.accumulator("acc" + b, (long) wPerChannel);
     }
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
@@ -146,12 +144,7 @@ final class IntegerConvKernel implements KernelGenerator {
     }
     List<Stmt> perBlock = new ArrayList<>();
     perBlock.add(assign(o, mul(v(ob), i(block))));
-    for (int b = 0; b < block; b++) {
-      perBlock.add(assign(m[b], wq.multiplier(add(v(o), i(b)))));
-      if (wz[b] != null) {
-        perBlock.add(assign(wz[b], wq.weightZeroPoint(add(v(o), i(b)))));
-      }
-    }
+    perBlock.addAll(channels.load(o, wq));
     perBlock.add(assign(xBase, mul(add(mul(v(n), i(c)), mul(group, i(cpg))), i(h * wdt))));
     perBlock.add(forLoop(oy, oh, forLoop(ox, ow, pixel.toArray(Stmt[]::new))));
     return forLoop(n, batch, forLoop(ob, oc / block, perBlock.toArray(Stmt[]::new)));

@@ -2,7 +2,6 @@ package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
-import static org.qforge.codegen.loop.Kb.doubleVar;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.intVar;
@@ -110,13 +109,8 @@ final class RowConvolution {
     return Math.multiplyExact(oh, paddedWidth());
   }
 
-  /** Output channels computed together, sharing each padded input load: 4, 2 or 1. */
-  private int block() {
-    return oc % 4 == 0 ? 4 : oc % 2 == 0 ? 2 : 1;
-  }
-
   int workspaceInts() {
-    return Math.addExact(paddedElements(), Math.multiplyExact(block(), accumulators()));
+    return Math.addExact(paddedElements(), Math.multiplyExact(OutputChannelBlock.sizeFor(oc), accumulators()));
   }
 
   Stmt body(Node node, ExecutionPlan plan) {
@@ -154,16 +148,15 @@ final class RowConvolution {
         store(ints, paddedIndex, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex)))))));
 
     // Channels o + b (b < block) accumulate in rows accRow + b * rowLength, sharing each padded load.
-    int block = block();
+    OutputChannelBlock channels = new OutputChannelBlock(oc, wq);
+    int block = channels.size;
+    Local[] m = channels.multipliers;
+    Local[] wz = channels.weightZeroPoints;
     Local ob = intVar("ob");
     Local xp = intVar("xp");
     Local[] wv = new Local[block];
-    Local[] m = new Local[block];
-    Local[] wz = new Local[block];
     for (int b = 0; b < block; b++) {
       wv[b] = intVar("w" + b);
-      m[b] = doubleVar("m" + b);
-      wz[b] = wq.hasWeightZeroPoints() ? intVar("wz" + b) : null;
     }
     List<Stmt> tapBody = new ArrayList<>();
     tapBody.add(assign(xp, load(ints, add(v(base), v(p)))));
@@ -183,12 +176,7 @@ final class RowConvolution {
 
     List<Stmt> perBlock = new ArrayList<>();
     perBlock.add(assign(o, mul(v(ob), i(block))));
-    for (int b = 0; b < block; b++) {
-      perBlock.add(assign(m[b], wq.multiplier(add(v(o), i(b)))));
-      if (wz[b] != null) {
-        perBlock.add(assign(wz[b], wq.weightZeroPoint(add(v(o), i(b)))));
-      }
-    }
+    perBlock.addAll(channels.load(o, wq));
     perBlock.add(forLoop(p, block * rowLength, store(ints, add(i(accRow), v(p)), i(0))));
     perBlock.add(taps);
     List<Stmt> requantize = new ArrayList<>();
