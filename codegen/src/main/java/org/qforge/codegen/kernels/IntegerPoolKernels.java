@@ -2,12 +2,10 @@ package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
-import static org.qforge.codegen.loop.Kb.call;
 import static org.qforge.codegen.loop.Kb.d;
 import static org.qforge.codegen.loop.Kb.div;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
-import static org.qforge.codegen.loop.Kb.ifThen;
 import static org.qforge.codegen.loop.Kb.intVar;
 import static org.qforge.codegen.loop.Kb.l;
 import static org.qforge.codegen.loop.Kb.longVar;
@@ -25,8 +23,6 @@ import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Expr.MathFn;
 import org.qforge.codegen.loop.Kind;
 import org.qforge.codegen.loop.Local;
-import org.qforge.codegen.loop.Stmt;
-import org.qforge.codegen.loop.Stmt.Cmp;
 import org.qforge.ir.Argument;
 import org.qforge.ir.Literal;
 import org.qforge.ir.Value;
@@ -58,40 +54,12 @@ final class IntegerPoolKernels {
   static KernelGenerator maxPool2d() {
     return (node, plan) -> {
       Value xv = (Value) node.arg("self");
-      int[] xd = xv.type().dims();
-      int[] od = node.result().type().dims();
-      int[] k = pair(node.arg("kernel_size"));
-      int[] s = pair(node.arg("stride")).length == 0 ? k : pair(node.arg("stride"));
-      int[] p = pair(node.arg("padding"));
-      int[] dl = pair(node.arg("dilation"));
-      int h = xd[xd.length - 2];
-      int w = xd[xd.length - 1];
-      int planes = xv.type().numelInt() / Math.max(1, h * w);
-      int oh = od[od.length - 2];
-      int ow = od[od.length - 1];
       double sIn = IntegerArithmetic.scale(node, "input_scale");
       long zIn = IntegerArithmetic.intLiteral(node, "input_zero_point");
       IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
-      Access out = Access.of(plan, node.result());
-      Local pl = intVar("pl");
-      Local oy = intVar("oy");
-      Local ox = intVar("ox");
-      Local ky = intVar("ky");
-      Local kx = intVar("kx");
-      Local iy = intVar("iy");
-      Local ix = intVar("ix");
-      Local m = intVar("m");
-      Expr xIndex = add(mul(add(mul(v(pl), i(h)), v(iy)), i(w)), v(ix));
-      Stmt tap = assign(m, call(MathFn.MAX_INT, v(m), IntegerArithmetic.element(plan, xv, xIndex)));
-      Stmt window = forLoop(ky, k[0],
-          assign(iy, add(sub(mul(v(oy), i(s[0])), i(p[0])), mul(v(ky), i(dl[0])))),
-          ifThen(Cmp.GE, v(iy), i(0), ifThen(Cmp.LT, v(iy), i(h), forLoop(kx, k[1],
-              assign(ix, add(sub(mul(v(ox), i(s[1])), i(p[1])), mul(v(kx), i(dl[1])))),
-              ifThen(Cmp.GE, v(ix), i(0), ifThen(Cmp.LT, v(ix), i(w), tap))))));
-      Expr outIndex = add(mul(add(mul(v(pl), i(oh)), v(oy)), i(ow)), v(ox));
-      return forLoop(pl, planes, forLoop(oy, oh, forLoop(ox, ow,
-          assign(m, i(Integer.MIN_VALUE)), window,
-          store(out.array(), out.index(outIndex), output.requantize(v(m), sIn, zIn)))));
+      return MaxPoolWindows.of(node).loops(intVar("m"), i(Integer.MIN_VALUE), MathFn.MAX_INT,
+          index -> IntegerArithmetic.element(plan, xv, index), Access.of(plan, node.result()),
+          m -> output.requantize(m, sIn, zIn));
     };
   }
 
@@ -217,10 +185,5 @@ final class IntegerPoolKernels {
 
   private static int[] ints(List<Integer> l) {
     return l.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  private static int[] pair(Argument a) {
-    int[] v = ((Literal.IntList) a).toIntArray();
-    return v.length == 1 ? new int[] {v[0], v[0]} : v;
   }
 }

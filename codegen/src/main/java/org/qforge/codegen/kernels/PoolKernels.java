@@ -2,13 +2,11 @@ package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
-import static org.qforge.codegen.loop.Kb.call;
 import static org.qforge.codegen.loop.Kb.div;
 import static org.qforge.codegen.loop.Kb.f;
 import static org.qforge.codegen.loop.Kb.floatVar;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
-import static org.qforge.codegen.loop.Kb.ifThen;
 import static org.qforge.codegen.loop.Kb.intVar;
 import static org.qforge.codegen.loop.Kb.mul;
 import static org.qforge.codegen.loop.Kb.store;
@@ -19,10 +17,6 @@ import static org.qforge.codegen.loop.Kb.v;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Expr.MathFn;
 import org.qforge.codegen.loop.Local;
-import org.qforge.codegen.loop.Stmt;
-import org.qforge.codegen.loop.Stmt.Cmp;
-import org.qforge.ir.Literal;
-import org.qforge.ir.Node;
 import org.qforge.ir.Value;
 
 /** f32 pooling over [N, C, H, W]: max_pool2d and adaptive_avg_pool2d. */
@@ -32,37 +26,9 @@ final class PoolKernels {
   /** max_pool2d: the max over each window, positions in the padding ignored; NaN propagates. */
   static KernelGenerator maxPool2d() {
     return (node, plan) -> {
-      int[] xd = ((Value) node.arg(0)).type().dims();
-      int[] od = node.result().type().dims();
-      int[] k = ints(node.arg(1));
-      int[] s = ints(node.arg(2)).length == 0 ? k : ints(node.arg(2));
-      int[] p = ints(node.arg(3));
-      int[] d = ints(node.arg(4));
-      int planes = xd[0] * xd[1];
-      int h = xd[2];
-      int w = xd[3];
-      int oh = od[2];
-      int ow = od[3];
-      Access x = Access.of(plan, (Value) node.arg(0));
-      Access out = Access.of(plan, node.result());
-      Local pl = intVar("pl");
-      Local oy = intVar("oy");
-      Local ox = intVar("ox");
-      Local ky = intVar("ky");
-      Local kx = intVar("kx");
-      Local iy = intVar("iy");
-      Local ix = intVar("ix");
-      Local m = floatVar("m");
-      Expr xIndex = add(mul(add(mul(v(pl), i(h)), v(iy)), i(w)), v(ix));
-      Stmt tap = assign(m, call(MathFn.MAX_FLOAT, v(m), x.load(xIndex)));
-      Stmt window = forLoop(ky, k[0],
-          assign(iy, add(sub(mul(v(oy), i(s[0])), i(p[0])), mul(v(ky), i(d[0])))),
-          ifThen(Cmp.GE, v(iy), i(0), ifThen(Cmp.LT, v(iy), i(h), forLoop(kx, k[1],
-              assign(ix, add(sub(mul(v(ox), i(s[1])), i(p[1])), mul(v(kx), i(d[1])))),
-              ifThen(Cmp.GE, v(ix), i(0), ifThen(Cmp.LT, v(ix), i(w), tap))))));
-      Expr outIndex = add(mul(add(mul(v(pl), i(oh)), v(oy)), i(ow)), v(ox));
-      return forLoop(pl, planes, forLoop(oy, oh, forLoop(ox, ow,
-          assign(m, f(Float.NEGATIVE_INFINITY)), window, store(out.array(), out.index(outIndex), v(m)))));
+      Access x = Access.of(plan, (Value) node.arg("self"));
+      return MaxPoolWindows.of(node).loops(floatVar("m"), f(Float.NEGATIVE_INFINITY), MathFn.MAX_FLOAT, x::load,
+          Access.of(plan, node.result()), m -> m);
     };
   }
 
@@ -104,10 +70,5 @@ final class PoolKernels {
               forLoop(iy, v(y0), v(y1), forLoop(ix, v(x0), v(x1), assign(sum, add(v(sum), x.load(xIndex))))),
               store(out.array(), out.index(outIndex), div(v(sum), count)))));
     };
-  }
-
-  private static int[] ints(org.qforge.ir.Argument a) {
-    int[] v = ((Literal.IntList) a).toIntArray();
-    return v.length == 1 ? new int[] {v[0], v[0]} : v;
   }
 }
