@@ -51,7 +51,7 @@ public final class AsmModelEmitter implements Opcodes {
     runAllocating(cw, layout, self);
     main(cw, layout, self);
     for (KernelFunction k : layout.kernels()) {
-      KernelBytecodeEmitter.emit(cw, k);
+      KernelBytecodeEmitter.emit(cw, k, layout::runtimeInternalName);
     }
     cw.visitEnd();
     Map<String, byte[]> out = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package org.qforge.codegen.asm;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -26,18 +27,24 @@ public final class KernelBytecodeEmitter implements Opcodes {
   private final Map<String, Integer> params = new HashMap<>();
   private int nextSlot;
 
-  private KernelBytecodeEmitter(MethodVisitor mv, KernelFunction k) {
+  private final UnaryOperator<String> runtimeClasses;
+
+  private KernelBytecodeEmitter(MethodVisitor mv, KernelFunction k, UnaryOperator<String> runtimeClasses) {
     this.mv = mv;
+    this.runtimeClasses = runtimeClasses;
     for (ArrayParam p : k.params()) {
       params.put(p.name(), nextSlot++);
     }
   }
 
-  /** Adds the kernel as a {@code private static} method to {@code cv}. */
-  public static void emit(ClassVisitor cv, KernelFunction k) {
+  /**
+   * Adds the kernel as a {@code private static} method to {@code cv}; {@code runtimeClasses} maps a
+   * runtime class's simple name to its relocated internal name.
+   */
+  public static void emit(ClassVisitor cv, KernelFunction k, UnaryOperator<String> runtimeClasses) {
     MethodVisitor mv = cv.visitMethod(ACC_PRIVATE | ACC_STATIC, k.name(), k.descriptor(), null, null);
     mv.visitCode();
-    new KernelBytecodeEmitter(mv, k).statement(k.body());
+    new KernelBytecodeEmitter(mv, k, runtimeClasses).statement(k.body());
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
@@ -81,6 +88,23 @@ public final class KernelBytecodeEmitter implements Opcodes {
       compareAndJumpIfFalse(i, skip);
       statement(i.body());
       mv.visitLabel(skip);
+    } else if (s instanceof Stmt.VectorOrScalar vs) {
+      Label scalar = new Label();
+      Label done = new Label();
+      mv.visitFieldInsn(GETSTATIC, runtimeClasses.apply("VectorSupport"), "ENABLED", "Z");
+      mv.visitJumpInsn(IFEQ, scalar);
+      statement(vs.vector());
+      mv.visitJumpInsn(GOTO, done);
+      mv.visitLabel(scalar);
+      statement(vs.scalar());
+      mv.visitLabel(done);
+    } else if (s instanceof Stmt.Invoke call) {
+      for (ArrayParam a : call.arrays()) {
+        mv.visitVarInsn(ALOAD, params.get(a.name()));
+      }
+      call.ints().forEach(this::expr);
+      mv.visitMethodInsn(INVOKESTATIC, runtimeClasses.apply(call.runtimeClass()), call.method(), call.descriptor(),
+          false);
     }
   }
 
@@ -133,6 +157,8 @@ public final class KernelBytecodeEmitter implements Opcodes {
       expr(b.a());
       expr(b.b());
       mv.visitInsn(binOp(b.op(), b.kind()));
+    } else if (e instanceof Expr.OpaqueZero) {
+      mv.visitMethodInsn(INVOKESTATIC, runtimeClasses.apply("OpaqueZero"), "get", "()I", false);
     } else if (e instanceof Expr.Convert c) {
       expr(c.value());
       convert(c.value().kind(), c.kind());

@@ -62,7 +62,7 @@ public final class InMemoryJavac {
       }
     }));
     StringWriter log = new StringWriter();
-    boolean ok = compiler.getTask(log, fm, diagnostics, List.of("--release", "17", "-g:none", "-nowarn"), null, units)
+    boolean ok = compiler.getTask(log, fm, diagnostics, List.of("--release", "17", "--add-modules", "jdk.incubator.vector", "-g:none", "-nowarn"), null, units)
         .call();
     if (!ok) {
       StringBuilder sb = new StringBuilder("generated Java sources did not compile (a qforge bug):");

@@ -4,7 +4,9 @@ import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
@@ -72,6 +74,18 @@ public final class KernelSourceEmitter {
       out.beginControlFlow("if ($L $L $L)", expr(i.a()), i.cmp().symbol(), expr(i.b()));
       statement(i.body(), out, new HashSet<>(declared));
       out.endControlFlow();
+    } else if (s instanceof Stmt.VectorOrScalar vs) {
+      // Runtime classes live in the model's package, so their simple names resolve.
+      out.beginControlFlow("if (VectorSupport.ENABLED)");
+      statement(vs.vector(), out, new HashSet<>(declared));
+      out.nextControlFlow("else");
+      statement(vs.scalar(), out, new HashSet<>(declared));
+      out.endControlFlow();
+    } else if (s instanceof Stmt.Invoke call) {
+      List<String> args = new ArrayList<>();
+      call.arrays().forEach(a -> args.add(a.name()));
+      call.ints().forEach(e -> args.add(expr(e)));
+      out.addStatement("$L.$L($L)", call.runtimeClass(), call.method(), String.join(", ", args));
     }
   }
 
@@ -87,6 +101,9 @@ public final class KernelSourceEmitter {
     }
     if (e instanceof Expr.Bin b) {
       return "(" + expr(b.a()) + " " + b.op().symbol() + " " + expr(b.b()) + ")";
+    }
+    if (e instanceof Expr.OpaqueZero) {
+      return "OpaqueZero.get()";
     }
     if (e instanceof Expr.Convert c) {
       return "((" + c.kind().javaName() + ") " + expr(c.value()) + ")";

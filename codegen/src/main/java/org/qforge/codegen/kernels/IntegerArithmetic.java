@@ -143,6 +143,17 @@ final class IntegerArithmetic {
       return toInt(call(MathFn.MIN_DOUBLE, call(MathFn.MAX_DOUBLE, t, d(min)), d(max)));
     }
 
+    /**
+     * {@link #quantize} of a {@code real} that cannot be NaN, clamped after the conversion to int:
+     * {@code min(max((int) (rint(real / s_out) + zp_out), out_min), out_max)}. The same value — the
+     * conversion saturates far outside any output range — except for NaN, which {@code quantize} maps
+     * to 0 and this to the clamp of 0; two int compares instead of {@code Math.max/min} of doubles, whose
+     * NaN and signed-zero rules cost C2 branches.
+     */
+    Expr quantizeFinite(Expr real) {
+      return clamp(toInt(add(call(MathFn.RINT, div(real, d(scale))), d(zeroPoint))));
+    }
+
     /** {@code min(max(x, out_min), out_max)} of an int {@code x}. */
     Expr clamp(Expr x) {
       return call(MathFn.MIN_INT, call(MathFn.MAX_INT, x, i((int) min)), i((int) max));

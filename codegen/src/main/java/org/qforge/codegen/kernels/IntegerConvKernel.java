@@ -44,14 +44,19 @@ import org.qforge.ir.Value;
  * within a group, so that each input element is loaded and centred once per block; taps are
  * bounds-checked only where padding or the last window can reach outside the input.
  *
- * <p>Stride-1, ungrouped convolutions with symmetric weights use the row form instead
- * ({@link RowConvolution}), which bench/README.md's {@code Int8ConvBenchmark} measured 4× faster.
+ * <p>Stride-1, ungrouped convolutions use the row form instead ({@link RowConvolution}), which
+ * bench/README.md's {@code Int8ConvBenchmark} measured 4× faster; other ungrouped ones with
+ * symmetric int8 weights use the column form ({@link ColumnConvolution}) when the Vector API runs.
  */
 final class IntegerConvKernel implements KernelGenerator {
   @Override
   public int workspaceInts(Node node) {
     RowConvolution rows = RowConvolution.of(node);
-    return rows == null ? 0 : rows.workspaceInts();
+    if (rows != null) {
+      return rows.workspaceInts(node);
+    }
+    ColumnConvolution columns = ColumnConvolution.of(node);
+    return columns == null ? 0 : columns.workspaceInts();
   }
 
   @Override
@@ -60,6 +65,15 @@ final class IntegerConvKernel implements KernelGenerator {
     if (rows != null) {
       return rows.body(node, plan);
     }
+    Stmt direct = directBody(node, plan);
+    ColumnConvolution columns = ColumnConvolution.of(node);
+    WeightQuantization weights = new WeightQuantization(node, plan);
+    return columns != null && columns.applies(weights)
+        ? new Stmt.VectorOrScalar(columns.body(node, plan, weights), direct) : direct;
+  }
+
+  /** The direct loops: every output element's taps read in place. */
+  private Stmt directBody(Node node, ExecutionPlan plan) {
     boolean oneD = node.op().name().endsWith("conv1d");
     int spatial = oneD ? 1 : 2;
     WeightQuantization wq = new WeightQuantization(node, plan);

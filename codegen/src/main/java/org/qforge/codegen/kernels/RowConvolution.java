@@ -2,6 +2,8 @@ package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
+import static org.qforge.codegen.loop.Kb.block;
+import static org.qforge.codegen.loop.Kb.doubleVar;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.intVar;
@@ -40,6 +42,10 @@ import org.qforge.ir.Value;
  * <p>The workspace holds {@code C·PH·PW + (kW − 1)·dW} padded elements (the last row's dropped columns
  * read that far) and the accumulator rows, {@code OH · PW} per channel of a block. Measured in bench/README.md
  * ({@code Int8ConvBenchmark}: 1745 µs → 428 µs for resnet20's 16→16 layer on JDK 17).
+ *
+ * <p>With symmetric int8 weights, step 2 runs on the runtime's Vector API kernel when it can
+ * ({@code Int8VectorKernels.convTaps}, all output channels' rows at once, so the workspace holds
+ * {@code O} accumulator rows instead of a block's).
  */
 final class RowConvolution {
   private final int batch;
@@ -109,8 +115,12 @@ final class RowConvolution {
     return Math.multiplyExact(oh, paddedWidth());
   }
 
-  int workspaceInts() {
-    return Math.addExact(paddedElements(), Math.multiplyExact(OutputChannelBlock.sizeFor(oc), accumulators()));
+  int workspaceInts(Node node) {
+    // The Vector API kernel sums all channels' rows at once and reads a table of the taps' offsets.
+    boolean vector = WeightQuantization.vectorTypes(node, (long) c * kh * kw);
+    int rows = vector ? oc : OutputChannelBlock.sizeFor(oc);
+    return Math.addExact(Math.addExact(paddedElements(), Math.multiplyExact(rows, accumulators())),
+        vector ? c * kh * kw : 0);
   }
 
   Stmt body(Node node, ExecutionPlan plan) {
@@ -187,7 +197,42 @@ final class RowConvolution {
       requantize.add(store(out.array(), out.index(outIndex), output.quantize(wq.real(acc, v(m[b]), channel))));
     }
     perBlock.add(forLoop(oy, oh, forLoop(ox, ow, requantize.toArray(Stmt[]::new))));
-    perBatch.add(forLoop(ob, oc / block, perBlock.toArray(Stmt[]::new)));
+    Stmt scalar = forLoop(ob, oc / block, perBlock.toArray(Stmt[]::new));
+    perBatch.add(wq.vectorizable((long) c * kh * kw)
+        ? new Stmt.VectorOrScalar(vectorSums(node, plan, wq, padded, accRow, n), scalar) : scalar);
     return forLoop(n, batch, perBatch.toArray(Stmt[]::new));
+  }
+
+  /**
+   * All output channels' accumulator rows at once from the runtime's Vector API kernel, then
+   * requantized: {@code Int8VectorKernels.convTaps} reads the padded input exactly as the scalar taps do.
+   */
+  private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, int padded, int accRow, Local n) {
+    ArrayParam ints = Arena.SCRATCH_I32.param();
+    Access weight = wq.weightAccess();
+    Access out = Access.of(plan, node.result());
+    IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+    int pw = paddedWidth();
+    int rowLength = accumulators();
+    Local o = intVar("o");
+    Local oy = intVar("oy");
+    Local ox = intVar("ox");
+    Local m = doubleVar("m");
+    Local ci = intVar("ci");
+    Local ky = intVar("ky");
+    Local kx = intVar("kx");
+    int taps = c * kh * kw;
+    int table = accRow + oc * rowLength;
+    Expr tap = add(mul(add(mul(v(ci), i(kh)), v(ky)), i(kw)), v(kx));
+    Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(dil[0] * pw))), mul(v(kx), i(dil[1])));
+    Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), v(o)), i(oh)), v(oy)), i(ow)), v(ox));
+    Expr acc = load(ints, add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
+    return block(
+        forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw, store(ints, add(i(table), tap), tapOffset)))),
+        new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(weight.array(), ints, ints),
+            List.of(i(weight.offset()), i(padded), i(accRow), i(table), i(oc), i(taps), i(rowLength))),
+        forLoop(o, oc, assign(m, wq.multiplier(v(o))),
+            forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
+                output.quantize(wq.real(acc, v(m), v(o))))))));
   }
 }

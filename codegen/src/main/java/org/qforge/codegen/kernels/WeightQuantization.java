@@ -10,6 +10,7 @@ import static org.qforge.codegen.loop.Kb.toDouble;
 import static org.qforge.codegen.loop.Kb.toLong;
 import static org.qforge.codegen.loop.Kb.v;
 
+import org.qforge.codegen.loop.ArrayKind;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Kind;
 import org.qforge.codegen.loop.Local;
@@ -35,6 +36,7 @@ final class WeightQuantization {
   private static final long MAX_PRODUCT = 255L * 255L;
 
   private final ExecutionPlan plan;
+  private final Node node;
   final Value weight;
   final double inputScale;
   final long inputZeroPoint;
@@ -45,6 +47,7 @@ final class WeightQuantization {
 
   WeightQuantization(Node node, ExecutionPlan plan) {
     this.plan = plan;
+    this.node = node;
     this.weight = (Value) node.arg("weight");
     this.inputScale = IntegerArithmetic.scale(node, "input_scale");
     this.inputZeroPoint = IntegerArithmetic.intLiteral(node, "input_zero_point");
@@ -92,6 +95,31 @@ final class WeightQuantization {
   static Expr accumulate(Local acc, Expr x, Expr w) {
     Expr product = mul(x, w);
     return add(v(acc), acc.kind() == Kind.LONG ? toLong(product) : product);
+  }
+
+  /**
+   * True if the runtime's Vector API kernels ({@code Int8VectorKernels}) can compute this layer's
+   * sums: signed int8 weights read as bytes, symmetric (no zero point to subtract), an int8 or uint8
+   * input (centred, at most 255 in magnitude) and {@code terms} products that fit an int sum.
+   */
+  boolean vectorizable(long terms) {
+    return vectorTypes(node, terms) && !hasWeightZeroPoints()
+        && Access.of(plan, weight).array().kind() == ArrayKind.BYTE;
+  }
+
+  /**
+   * The part of {@link #vectorizable} that needs no plan (for workspace sizes, asked before there is
+   * one): the dtypes and the int sum.
+   */
+  static boolean vectorTypes(Node node, long terms) {
+    DType x = ((Value) node.arg("input")).type().dtype();
+    return ((Value) node.arg("weight")).type().dtype() == DType.I8 && (x == DType.I8 || x == DType.U8)
+        && intAccumulatorSuffices(terms);
+  }
+
+  /** Where the weight's bytes are: its arena array and the offset of element 0. */
+  Access weightAccess() {
+    return Access.of(plan, weight);
   }
 
   /** True if the weight's zero point must be subtracted (not statically all zero). */

@@ -56,6 +56,17 @@ public sealed interface Expr {
     }
   }
 
+  /**
+   * {@code OpaqueZero.get()}: an int 0 the JIT cannot constant-fold, added to a store's index to keep
+   * C2 from vectorizing a loop it vectorizes badly (see {@code org.qforge.codegen.runtime.OpaqueZero}).
+   */
+  record OpaqueZero() implements Expr {
+    @Override
+    public Kind kind() {
+      return Kind.INT;
+    }
+  }
+
   /** A primitive conversion with Java's cast semantics (float to int truncates toward zero, saturating). */
   record Convert(Kind kind, Expr value) implements Expr {}
 

@@ -78,6 +78,11 @@ public final class Kb {
     return new Expr.Bin(BinOp.AND, a, b);
   }
 
+  /** An int 0 the JIT cannot see through ({@link Expr.OpaqueZero}). */
+  public static Expr opaqueZero() {
+    return new Expr.OpaqueZero();
+  }
+
   public static Expr load(ArrayParam a, Expr index) {
     return new Expr.Load(a, index);
   }

@@ -2,7 +2,10 @@ package org.qforge.codegen.loop;
 
 import java.util.List;
 
-/** Statements of the kernel loop language: assignments, array stores, counted loops, conditionals. */
+/**
+ * Statements of the kernel loop language: assignments, array stores, counted loops, conditionals,
+ * and calls of the runtime's Vector API kernels with the scalar loops as their fallback.
+ */
 public sealed interface Stmt {
 
   /** {@code local = value} (the first assignment declares the local). */
@@ -45,6 +48,36 @@ public sealed interface Stmt {
   record Block(List<Stmt> body) implements Stmt {
     public Block {
       body = List.copyOf(body);
+    }
+  }
+
+  /**
+   * {@code if (VectorSupport.ENABLED) vector else scalar}: the runtime decides once, when the model
+   * loads, whether the Vector API kernels can run (see {@code org.qforge.codegen.runtime.VectorSupport}).
+   * Both branches must compute bit-identical results.
+   */
+  record VectorOrScalar(Stmt vector, Stmt scalar) implements Stmt {}
+
+  /**
+   * {@code RuntimeClass.method(arrays..., ints...)}: a {@code public static void} method of a runtime
+   * class the jar carries, relocated into the model's package with it.
+   */
+  record Invoke(String runtimeClass, String method, List<ArrayParam> arrays, List<Expr> ints) implements Stmt {
+    public Invoke {
+      arrays = List.copyOf(arrays);
+      ints = List.copyOf(ints);
+      for (Expr e : ints) {
+        if (e.kind() != Kind.INT) {
+          throw new IllegalArgumentException(runtimeClass + "." + method + " takes int arguments, got " + e.kind());
+        }
+      }
+    }
+
+    /** The JVM method descriptor: the arrays, then the ints. */
+    public String descriptor() {
+      StringBuilder sb = new StringBuilder("(");
+      arrays.forEach(a -> sb.append(a.kind().descriptor()));
+      return sb.append("I".repeat(ints.size())).append(")V").toString();
     }
   }
 

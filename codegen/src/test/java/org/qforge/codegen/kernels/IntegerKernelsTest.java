@@ -185,7 +185,22 @@ class IntegerKernelsTest {
       JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("t.Net", backend, "test", "test"));
       Path jar = tmp.resolve(backend + "-" + System.nanoTime() + ".jar");
       Files.write(jar, r.jar());
+      for (boolean vectorApi : new boolean[] {true, false}) {
+        assertRunsLikeInterpreter(jar, vectorApi, x, want, backend + (vectorApi ? " (Vector API)" : " (scalar)"));
+      }
+    }
+  }
+
+  /**
+   * Loads the jar in a fresh class loader, so that its {@code VectorSupport} reads {@code
+   * qforge.vectorApi} anew (the surefire JVM has the incubator module, so true runs the Vector API kernels).
+   */
+  private static void assertRunsLikeInterpreter(Path jar, boolean vectorApi, Tensor x, Tensor want, String what)
+      throws Exception {
+    String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
+    try {
       try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+        assertEquals(vectorApi, loader.loadClass("t.VectorSupport").getField("ENABLED").getBoolean(null));
         Class<?> net = loader.loadClass("t.Net");
         Method run = net.getMethod("run", float[].class);
         float[] got = (float[]) run.invoke(net.getConstructor().newInstance(), (Object) x.floats().clone());
@@ -193,8 +208,14 @@ class IntegerKernelsTest {
         for (int i = 0; i < got.length; i++) {
           int e = i;
           assertEquals(Float.floatToIntBits(want.floats()[i]), Float.floatToIntBits(got[i]),
-              () -> backend + ": element " + e + " is " + got[e] + ", the interpreter gives " + want.floats()[e]);
+              () -> what + ": element " + e + " is " + got[e] + ", the interpreter gives " + want.floats()[e]);
         }
+      }
+    } finally {
+      if (before == null) {
+        System.clearProperty("qforge.vectorApi");
+      } else {
+        System.setProperty("qforge.vectorApi", before);
       }
     }
   }
@@ -267,6 +288,33 @@ class IntegerKernelsTest {
           i8out(0.06, 2, "input_scale", 0.05, "input_zero_point", -4));
       assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
       assertBitIdentical(p.done(p.dequantize(c, 0.06, 2)), 2, 0.05);
+    }
+  }
+
+  @Test
+  void rowFormConv2dWithSymmetricWeightsOnTheVectorKernel() throws Exception {
+    // Six channels: a block of four and two single ones; 9 rows of 20 padded columns = 180 positions,
+    // five 32-wide tiles, one 16-wide and a scalar tail of 4 (on 512-bit vectors).
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 5, 9, 18), 0.05, -3, DType.I8);
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 6, 5, 3, 3), p.floats(0.004, 0.001, 6),
+            p.longs(new long[6]), p.floats(1, -0.5, 6)),
+        i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
+    assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+    assertBitIdentical(p.done(p.dequantize(c, 0.05, 4)), 2, 0.05);
+  }
+
+  @Test
+  void columnFormConvStridedAndPointwise() throws Exception {
+    for (int k : new int[] {3, 1}) { // resnet's stride-2 3×3 layer and its 1×1 downsampling
+      Prog p = new Prog();
+      Value q = p.quantize(p.input(2, 4, 11, 9), 0.05, 5, DType.I8);
+      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 5, 4, k, k),
+              p.floats(0.01, 0.001, 5), p.longs(new long[5]), p.floats(1, -0.5, 5)),
+          i8out(0.05, -2, "input_scale", 0.05, "input_zero_point", 5, "stride", new int[] {2},
+              "padding", new int[] {k / 2}));
+      assertNotNull(ColumnConvolution.of(c.producer()), "stride 2, one group: the column form applies");
+      assertBitIdentical(p.done(p.dequantize(c, 0.05, -2)), 2, 0.05);
     }
   }
 

@@ -221,7 +221,7 @@ class KernelBackendsAgreeTest {
   private static Method asm(KernelFunction k) throws Exception {
     ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
     cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, "gen/AsmKernel", null, "java/lang/Object", null);
-    KernelBytecodeEmitter.emit(cw, k);
+    KernelBytecodeEmitter.emit(cw, k, simple -> simple);
     cw.visitEnd();
     Class<?> c = new ByteLoader(Map.of("gen.AsmKernel", cw.toByteArray())).loadClass("gen.AsmKernel");
     return accessible(c, k);

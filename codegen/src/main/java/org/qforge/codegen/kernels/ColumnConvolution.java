@@ -1,0 +1,153 @@
+package org.qforge.codegen.kernels;
+
+import static org.qforge.codegen.loop.Kb.add;
+import static org.qforge.codegen.loop.Kb.assign;
+import static org.qforge.codegen.loop.Kb.block;
+import static org.qforge.codegen.loop.Kb.doubleVar;
+import static org.qforge.codegen.loop.Kb.forLoop;
+import static org.qforge.codegen.loop.Kb.i;
+import static org.qforge.codegen.loop.Kb.ifThen;
+import static org.qforge.codegen.loop.Kb.intVar;
+import static org.qforge.codegen.loop.Kb.load;
+import static org.qforge.codegen.loop.Kb.mul;
+import static org.qforge.codegen.loop.Kb.store;
+import static org.qforge.codegen.loop.Kb.sub;
+import static org.qforge.codegen.loop.Kb.v;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.qforge.codegen.loop.ArrayParam;
+import org.qforge.codegen.loop.Expr;
+import org.qforge.codegen.loop.Local;
+import org.qforge.codegen.loop.Stmt;
+import org.qforge.codegen.loop.Stmt.Cmp;
+import org.qforge.codegen.plan.Arena;
+import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.ir.Node;
+import org.qforge.ir.Value;
+
+/**
+ * The column (im2col) form of an ungrouped integer convolution the row form does not take — strided
+ * ones, resnet's stride-2 3×3 and 1×1 downsampling layers — for the runtime's Vector API kernel.
+ * Per batch element:
+ *
+ * <ol>
+ *   <li>a [C·kH·kW, OH·OW] int matrix of centred input taps is written into the workspace, 0 where a
+ *       tap falls in the padding;
+ *   <li>{@code Int8VectorKernels.convTaps} sums each output channel's taps over it (tap t's row at
+ *       {@code t·OH·OW}, a table the kernel reads);
+ *   <li>each sum is requantized as {@link IntegerConvKernel}'s formula says.
+ * </ol>
+ *
+ * <p>It has no scalar form of its own: without the Vector API the direct loops of {@link
+ * IntegerConvKernel} run, which read the input in place.
+ */
+final class ColumnConvolution {
+  private final int batch;
+  private final int c;
+  private final int h;
+  private final int w;
+  private final int oc;
+  private final int kh;
+  private final int kw;
+  private final int oh;
+  private final int ow;
+  private final int[] stride;
+  private final int[] pad;
+  private final int[] dil;
+
+  private ColumnConvolution(Node node) {
+    boolean oneD = node.op().name().endsWith("conv1d");
+    int spatial = oneD ? 1 : 2;
+    int[] xd = ((Value) node.arg("input")).type().dims();
+    int[] wd = ((Value) node.arg("weight")).type().dims();
+    int[] od = node.result().type().dims();
+    boolean batched = xd.length == spatial + 2;
+    this.batch = batched ? xd[0] : 1;
+    this.c = xd[batched ? 1 : 0];
+    this.h = oneD ? 1 : xd[xd.length - 2];
+    this.w = xd[xd.length - 1];
+    this.oc = wd[0];
+    this.kh = oneD ? 1 : wd[2];
+    this.kw = wd[wd.length - 1];
+    this.oh = oneD ? 1 : od[od.length - 2];
+    this.ow = od[od.length - 1];
+    this.stride = IntegerConvKernel.spatialPair(node, "stride", oneD, 1);
+    this.pad = IntegerConvKernel.spatialPair(node, "padding", oneD, 0);
+    this.dil = IntegerConvKernel.spatialPair(node, "dilation", oneD, 1);
+  }
+
+  /** The column form of {@code node} if its types suit the Vector API kernel and it has one group, else null. */
+  static ColumnConvolution of(Node node) {
+    if (IntegerArithmetic.intLiteral(node, "groups") != 1) {
+      return null;
+    }
+    ColumnConvolution form = new ColumnConvolution(node);
+    return WeightQuantization.vectorTypes(node, form.taps()) ? form : null;
+  }
+
+  private int taps() {
+    return c * kh * kw;
+  }
+
+  private int positions() {
+    return oh * ow;
+  }
+
+  int workspaceInts() {
+    return Math.addExact(Math.multiplyExact(Math.addExact(taps(), oc), positions()), taps());
+  }
+
+  /** True if this node's weights allow the Vector API kernel (symmetric, in a byte array). */
+  boolean applies(WeightQuantization wq) {
+    return wq.vectorizable(taps());
+  }
+
+  Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq) {
+    Value xv = (Value) node.arg("input");
+    ArrayParam ints = Arena.SCRATCH_I32.param();
+    int columns = plan.workspaceOffset(node);
+    int sums = columns + taps() * positions();
+    Access weight = wq.weightAccess();
+    Access out = Access.of(plan, node.result());
+    IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+    Local n = intVar("n");
+    Local ci = intVar("ci");
+    Local ky = intVar("ky");
+    Local kx = intVar("kx");
+    Local oy = intVar("oy");
+    Local ox = intVar("ox");
+    Local iy = intVar("iy");
+    Local ix = intVar("ix");
+    Local row = intVar("row");
+    Local o = intVar("o");
+    Local m = doubleVar("m");
+
+    // row = ((ci·kH + ky)·kW + kx)·OH·OW: the matrix row of tap (ci, ky, kx).
+    Expr at = add(v(row), add(mul(v(oy), i(ow)), v(ox)));
+    Expr xIndex = add(mul(add(mul(add(mul(v(n), i(c)), v(ci)), i(h)), v(iy)), i(w)), v(ix));
+    Stmt tap = block(
+        assign(ix, add(sub(mul(v(ox), i(stride[1])), i(pad[1])), mul(v(kx), i(dil[1])))),
+        store(ints, at, i(0)),
+        ifThen(Cmp.GE, v(iy), i(0), ifThen(Cmp.LT, v(iy), i(h), ifThen(Cmp.GE, v(ix), i(0),
+            ifThen(Cmp.LT, v(ix), i(w),
+                store(ints, at, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex))))))));
+    Stmt im2col = forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw,
+        assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(kh)), v(ky)), i(kw)), v(kx)), i(positions())))),
+        forLoop(oy, oh, assign(iy, add(sub(mul(v(oy), i(stride[0])), i(pad[0])), mul(v(ky), i(dil[0])))),
+            forLoop(ox, ow, tap)))));
+    Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), v(o)), i(oh)), v(oy)), i(ow)), v(ox));
+    Expr acc = load(ints, add(add(i(sums), mul(v(o), i(positions()))), add(mul(v(oy), i(ow)), v(ox))));
+    List<Stmt> perBatch = new ArrayList<>();
+    Local t = intVar("t");
+    int table = sums + oc * positions();
+    perBatch.add(im2col);
+    perBatch.add(forLoop(t, taps(), store(ints, add(i(table), v(t)), mul(v(t), i(positions())))));
+    perBatch.add(new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(weight.array(), ints, ints),
+        List.of(i(weight.offset()), i(columns), i(sums), i(table), i(oc), i(taps()), i(positions()))));
+    perBatch.add(forLoop(o, oc, assign(m, wq.multiplier(v(o))),
+        forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
+            output.quantize(wq.real(acc, v(m), v(o))))))));
+    return forLoop(n, batch, perBatch.toArray(Stmt[]::new));
+  }
+}

@@ -1,0 +1,208 @@
+package org.qforge.codegen.runtime;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The integer matrix products of conv and linear layers on the Vector API: int8 weights times
+ * centred int activations, summed exactly in int32. Generated kernels call these only when {@link
+ * VectorSupport#ENABLED} (loading this class needs {@code jdk.incubator.vector}); they widen, centre
+ * and pad the input before, and requantize the sums after, in generated code. An int sum is exact
+ * in any order, so the results are bit-identical to the scalar loops'.
+ *
+ * <p>Why these shapes (measured in bench/README.md): C2 does not auto-vectorize byte-to-int
+ * multiply-adds, and a generated method per layer would compile the vector code once per layer.
+ * Two shared methods with the species as constants compile once and keep every accumulator in a
+ * register: 4 output channels × 2 vectors of positions for convolutions, 4 output rows × 1 vector
+ * of the reduction for batch-1 linear layers. The caller guarantees that sums cannot overflow an int.
+ */
+public final class Int8VectorKernels {
+  /** The widest int species the CPU prefers, at least 256 bits (a byte species a quarter as wide must exist). */
+  private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+      ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_256;
+  /** As many bytes as {@link #INTS} has lanes. */
+  private static final VectorSpecies<Byte> BYTES =
+      ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
+  private static final int LANES = INTS.length();
+
+  private Int8VectorKernels() {}
+
+  /**
+   * A batch-1 linear layer's sums: for {@code o < rows},
+   * {@code acc[accOff + o] = Σ_{k < depth} w[wOff + o·depth + k] · x[xOff + k]}.
+   */
+  public static void dotRows(byte[] w, int[] x, int[] acc, int wOff, int xOff, int accOff, int rows, int depth) {
+    int vectorDepth = depth - depth % LANES;
+    int o = 0;
+    for (; o + 4 <= rows; o += 4) {
+      int r0 = wOff + o * depth;
+      int r1 = r0 + depth;
+      int r2 = r1 + depth;
+      int r3 = r2 + depth;
+      IntVector a0 = IntVector.zero(INTS);
+      IntVector a1 = IntVector.zero(INTS);
+      IntVector a2 = IntVector.zero(INTS);
+      IntVector a3 = IntVector.zero(INTS);
+      for (int k = 0; k < vectorDepth; k += LANES) {
+        IntVector xv = IntVector.fromArray(INTS, x, xOff + k);
+        a0 = a0.add(xv.mul(widened(w, r0 + k)));
+        a1 = a1.add(xv.mul(widened(w, r1 + k)));
+        a2 = a2.add(xv.mul(widened(w, r2 + k)));
+        a3 = a3.add(xv.mul(widened(w, r3 + k)));
+      }
+      int s0 = a0.reduceLanes(VectorOperators.ADD);
+      int s1 = a1.reduceLanes(VectorOperators.ADD);
+      int s2 = a2.reduceLanes(VectorOperators.ADD);
+      int s3 = a3.reduceLanes(VectorOperators.ADD);
+      for (int k = vectorDepth; k < depth; k++) {
+        int xk = x[xOff + k];
+        s0 += xk * w[r0 + k];
+        s1 += xk * w[r1 + k];
+        s2 += xk * w[r2 + k];
+        s3 += xk * w[r3 + k];
+      }
+      acc[accOff + o] = s0;
+      acc[accOff + o + 1] = s1;
+      acc[accOff + o + 2] = s2;
+      acc[accOff + o + 3] = s3;
+    }
+    for (; o < rows; o++) {
+      int r = wOff + o * depth;
+      IntVector a = IntVector.zero(INTS);
+      for (int k = 0; k < vectorDepth; k += LANES) {
+        a = a.add(IntVector.fromArray(INTS, x, xOff + k).mul(widened(w, r + k)));
+      }
+      int s = a.reduceLanes(VectorOperators.ADD);
+      for (int k = vectorDepth; k < depth; k++) {
+        s += x[xOff + k] * w[r + k];
+      }
+      acc[accOff + o] = s;
+    }
+  }
+
+  /**
+   * A convolution's sums over taps of a prepared int input: for {@code o < outs} and {@code p < len},
+   *
+   * <pre>
+   *   acc[accOff + o·len + p] = Σ_{t < taps} w[wOff + o·taps + t] · in[inOff + in[tableOff + t] + p]
+   * </pre>
+   *
+   * where the table holds each tap's offset in the input. The row form of a stride-1 convolution (a
+   * padded input, tap (c, ky, kx) at {@code c·plane + ky·rowStep + kx·colStep}, positions p along its
+   * rows) and an im2col matrix (tap t's row at {@code t·len}) both have this shape. One loop over a
+   * table, not loops over c, ky and kx: C2 keeps the accumulators in registers only across a single
+   * loop (nested, it boxes them, and the kernel ran 13× slower; bench/README.md).
+   */
+  public static void convTaps(byte[] w, int[] in, int[] acc, int wOff, int inOff, int accOff, int tableOff,
+      int outs, int taps, int len) {
+    int o = 0;
+    for (; o + 4 <= outs; o += 4) {
+      convFourChannels(w, in, acc, wOff + o * taps, inOff, accOff + o * len, tableOff, taps, len);
+    }
+    for (; o < outs; o++) {
+      convOneChannel(w, in, acc, wOff + o * taps, inOff, accOff + o * len, tableOff, taps, len);
+    }
+  }
+
+  private static void convFourChannels(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len) {
+    int w1 = w0 + taps;
+    int w2 = w1 + taps;
+    int w3 = w2 + taps;
+    int out1 = out0 + len;
+    int out2 = out1 + len;
+    int out3 = out2 + len;
+    int p = 0;
+    for (; p + 2 * LANES <= len; p += 2 * LANES) {
+      IntVector a00 = IntVector.zero(INTS);
+      IntVector a01 = IntVector.zero(INTS);
+      IntVector a10 = IntVector.zero(INTS);
+      IntVector a11 = IntVector.zero(INTS);
+      IntVector a20 = IntVector.zero(INTS);
+      IntVector a21 = IntVector.zero(INTS);
+      IntVector a30 = IntVector.zero(INTS);
+      IntVector a31 = IntVector.zero(INTS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        int at = base + in[tableOff + t];
+        IntVector x0 = IntVector.fromArray(INTS, in, at);
+        IntVector x1 = IntVector.fromArray(INTS, in, at + LANES);
+        int v0 = w[w0 + t];
+        int v1 = w[w1 + t];
+        int v2 = w[w2 + t];
+        int v3 = w[w3 + t];
+        a00 = a00.add(x0.mul(v0));
+        a01 = a01.add(x1.mul(v0));
+        a10 = a10.add(x0.mul(v1));
+        a11 = a11.add(x1.mul(v1));
+        a20 = a20.add(x0.mul(v2));
+        a21 = a21.add(x1.mul(v2));
+        a30 = a30.add(x0.mul(v3));
+        a31 = a31.add(x1.mul(v3));
+      }
+      a00.intoArray(acc, out0 + p);
+      a01.intoArray(acc, out0 + p + LANES);
+      a10.intoArray(acc, out1 + p);
+      a11.intoArray(acc, out1 + p + LANES);
+      a20.intoArray(acc, out2 + p);
+      a21.intoArray(acc, out2 + p + LANES);
+      a30.intoArray(acc, out3 + p);
+      a31.intoArray(acc, out3 + p + LANES);
+    }
+    for (; p + LANES <= len; p += LANES) {
+      IntVector a0 = IntVector.zero(INTS);
+      IntVector a1 = IntVector.zero(INTS);
+      IntVector a2 = IntVector.zero(INTS);
+      IntVector a3 = IntVector.zero(INTS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        IntVector x0 = IntVector.fromArray(INTS, in, base + in[tableOff + t]);
+        a0 = a0.add(x0.mul(w[w0 + t]));
+        a1 = a1.add(x0.mul(w[w1 + t]));
+        a2 = a2.add(x0.mul(w[w2 + t]));
+        a3 = a3.add(x0.mul(w[w3 + t]));
+      }
+      a0.intoArray(acc, out0 + p);
+      a1.intoArray(acc, out1 + p);
+      a2.intoArray(acc, out2 + p);
+      a3.intoArray(acc, out3 + p);
+    }
+    for (; p < len; p++) {
+      acc[out0 + p] = scalarTaps(w, in, w0, inOff + p, tableOff, taps);
+      acc[out1 + p] = scalarTaps(w, in, w1, inOff + p, tableOff, taps);
+      acc[out2 + p] = scalarTaps(w, in, w2, inOff + p, tableOff, taps);
+      acc[out3 + p] = scalarTaps(w, in, w3, inOff + p, tableOff, taps);
+    }
+  }
+
+  private static void convOneChannel(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len) {
+    int p = 0;
+    for (; p + LANES <= len; p += LANES) {
+      IntVector a0 = IntVector.zero(INTS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        a0 = a0.add(IntVector.fromArray(INTS, in, base + in[tableOff + t]).mul(w[w0 + t]));
+      }
+      a0.intoArray(acc, out0 + p);
+    }
+    for (; p < len; p++) {
+      acc[out0 + p] = scalarTaps(w, in, w0, inOff + p, tableOff, taps);
+    }
+  }
+
+  private static int scalarTaps(byte[] w, int[] in, int w0, int at, int tableOff, int taps) {
+    int s = 0;
+    for (int t = 0; t < taps; t++) {
+      s += w[w0 + t] * in[at + in[tableOff + t]];
+    }
+    return s;
+  }
+
+  private static IntVector widened(byte[] w, int at) {
+    return (IntVector) ByteVector.fromArray(BYTES, w, at).convertShape(VectorOperators.B2I, INTS, 0);
+  }
+}
