@@ -70,7 +70,7 @@ public final class BenchMain {
         .warmupTime(TimeValue.seconds(quick ? 1 : 2))
         .measurementIterations(quick ? 3 : 5)
         .measurementTime(TimeValue.seconds(quick ? 1 : 2))
-        .jvmArgsAppend("-Xmx2g")
+        .jvmArgsAppend("-Xmx2g", "--add-modules=jdk.incubator.vector")
         .build();
     Collection<RunResult> results = new Runner(opts).run();
 
@@ -117,9 +117,9 @@ public final class BenchMain {
 
   private static void print(Path dir, Map<String, double[]> r, Map<String, String> accuracy) {
     double ortFp32 = r.containsKey("onnxruntime-fp32") ? r.get("onnxruntime-fp32")[0] : Double.NaN;
-    System.out.printf(Locale.ROOT, "%n%s: batch 1, 1 thread, %d cores, %s %s%n", dir.getFileName(),
+    System.out.printf(Locale.ROOT, "%n%s: batch 1, 1 thread, %d cores, %s %s, %s (%s)%n", dir.getFileName(),
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
-        System.getProperty("java.version"));
+        System.getProperty("java.version"), cpuModel(), String.join(" ", vectorFlags()));
     System.out.printf(Locale.ROOT, "%-26s %12s %12s %12s %14s %18s%n", "engine", "median us", "p10 us", "p90 us",
         "vs ORT fp32", "max |y - fp32|");
     for (Map.Entry<String, double[]> e : r.entrySet()) {
@@ -138,6 +138,8 @@ public final class BenchMain {
     machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     machine.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     machine.put("cpu", cpuModel());
+    machine.put("cpu_flags", String.join(" ", vectorFlags()));
+    machine.put("fork_jvm_args", "-Xmx2g --add-modules=jdk.incubator.vector");
     ArrayNode results = root.putArray("results");
     r.forEach((engine, v) -> {
       ObjectNode o = results.addObject();
@@ -151,6 +153,23 @@ public final class BenchMain {
     Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), ".bench", ".tmp");
     Files.write(tmp, m.writeValueAsBytes(root));
     Files.move(tmp, json, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** The CPU's SIMD flags that matter to the JIT's vector code (from /proc/cpuinfo). */
+  private static List<String> vectorFlags() {
+    List<String> wanted = List.of("sse4_1", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+        "avx_vnni");
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("flags")) {
+          List<String> have = List.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+          return wanted.stream().filter(have::contains).toList();
+        }
+      }
+    } catch (Exception e) {
+      return List.of();
+    }
+    return List.of();
   }
 
   private static String cpuModel() {

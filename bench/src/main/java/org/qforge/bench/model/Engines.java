@@ -34,7 +34,7 @@ import org.qforge.passes.quant.xnnpack.XnnpackQuantizer;
 public final class Engines {
   /** Engine names as the contract's JSON spells them. */
   public static final List<String> NAMES = List.of("qforge-interpreter-fp32", "qforge-asm-fp32", "qforge-asm-int8",
-      "qforge-javapoet-int8", "onnxruntime-fp32", "onnxruntime-int8");
+      "qforge-asm-int8-scalar", "qforge-javapoet-int8", "onnxruntime-fp32", "onnxruntime-int8");
 
   private Engines() {}
 
@@ -42,9 +42,11 @@ public final class Engines {
   public static Engine open(String name, Path dir, Path work) throws Exception {
     return switch (name) {
       case "qforge-interpreter-fp32" -> interpreter(Pt2Importer.importFile(dir.resolve("model.pt2")));
-      case "qforge-asm-fp32" -> jar(fp32(dir), JarCompiler.Backend.ASM, work.resolve("fp32-asm.jar"));
-      case "qforge-asm-int8" -> jar(int8(dir), JarCompiler.Backend.ASM, work.resolve("int8-asm.jar"));
-      case "qforge-javapoet-int8" -> jar(int8(dir), JarCompiler.Backend.JAVAPOET, work.resolve("int8-javapoet.jar"));
+      case "qforge-asm-fp32" -> jar(fp32(dir), JarCompiler.Backend.ASM, work.resolve("fp32-asm.jar"), true);
+      case "qforge-asm-int8" -> jar(int8(dir), JarCompiler.Backend.ASM, work.resolve("int8-asm.jar"), true);
+      case "qforge-asm-int8-scalar" -> jar(int8(dir), JarCompiler.Backend.ASM, work.resolve("int8-asm-scalar.jar"), false);
+      case "qforge-javapoet-int8" -> jar(int8(dir), JarCompiler.Backend.JAVAPOET, work.resolve("int8-javapoet.jar"),
+          true);
       case "onnxruntime-fp32" -> onnx(dir.resolve("model.onnx"));
       case "onnxruntime-int8" -> onnx(dir.resolve("model_ort_int8.onnx"));
       default -> throw new IllegalArgumentException("unknown engine " + name + "; engines: " + NAMES);
@@ -56,7 +58,8 @@ public final class Engines {
     return switch (name) {
       case "onnxruntime-fp32" -> Files.exists(dir.resolve("model.onnx"));
       case "onnxruntime-int8" -> Files.exists(dir.resolve("model_ort_int8.onnx"));
-      case "qforge-asm-int8", "qforge-javapoet-int8" -> Files.exists(dir.resolve("calib.npy"));
+      case "qforge-asm-int8", "qforge-asm-int8-scalar", "qforge-javapoet-int8" ->
+          Files.exists(dir.resolve("calib.npy"));
       default -> true;
     };
   }
@@ -79,7 +82,7 @@ public final class Engines {
   }
 
   /** PT2E static per-channel quantization on calib.npy, lowered to integer kernels. */
-  private static Graph int8(Path dir) {
+  static Graph int8(Path dir) {
     Graph g = Pt2Importer.importFile(dir.resolve("model.pt2"));
     ObservedGraph observed = Pt2eFlow.prepare(g,
         new XnnpackQuantizer().setGlobal(SymmetricQuantizationConfig.get(true, false, false)), null);
@@ -98,10 +101,26 @@ public final class Engines {
     };
   }
 
-  private static Engine jar(Graph g, JarCompiler.Backend backend, Path file) throws Exception {
+  /**
+   * A compiled jar in its own class loader. With {@code vectorApi} false its integer kernels run the
+   * scalar loops (what plain {@code java -jar} gives); true runs the Vector API kernels when the JVM
+   * has {@code jdk.incubator.vector} (the benchmark forks add it). The jar's {@code VectorSupport}
+   * reads {@code qforge.vectorApi} once, initialized here.
+   */
+  private static Engine jar(Graph g, JarCompiler.Backend backend, Path file, boolean vectorApi) throws Exception {
     JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("bench.Model", backend, "benchmark", "bench"));
     Files.write(file, r.jar());
     URLClassLoader loader = new URLClassLoader(new URL[] {file.toUri().toURL()}, null);
+    String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
+    try {
+      Class.forName("bench.VectorSupport", true, loader);
+    } finally {
+      if (before == null) {
+        System.clearProperty("qforge.vectorApi");
+      } else {
+        System.setProperty("qforge.vectorApi", before);
+      }
+    }
     Class<?> c = loader.loadClass("bench.Model");
     Object instance = c.getConstructor().newInstance();
     Method run = c.getMethod("run", float[].class, float[].class);

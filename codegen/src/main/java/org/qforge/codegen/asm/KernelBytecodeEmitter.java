@@ -102,7 +102,7 @@ public final class KernelBytecodeEmitter implements Opcodes {
       for (ArrayParam a : call.arrays()) {
         mv.visitVarInsn(ALOAD, params.get(a.name()));
       }
-      call.ints().forEach(this::expr);
+      call.args().forEach(this::expr);
       mv.visitMethodInsn(INVOKESTATIC, runtimeClasses.apply(call.runtimeClass()), call.method(), call.descriptor(),
           false);
     }

@@ -84,7 +84,7 @@ public final class KernelSourceEmitter {
     } else if (s instanceof Stmt.Invoke call) {
       List<String> args = new ArrayList<>();
       call.arrays().forEach(a -> args.add(a.name()));
-      call.ints().forEach(e -> args.add(expr(e)));
+      call.args().forEach(e -> args.add(expr(e)));
       out.addStatement("$L.$L($L)", call.runtimeClass(), call.method(), String.join(", ", args));
     }
   }

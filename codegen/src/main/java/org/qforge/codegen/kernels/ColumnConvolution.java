@@ -32,10 +32,10 @@ import org.qforge.ir.Value;
  * Per batch element:
  *
  * <ol>
- *   <li>a [C·kH·kW, OH·OW] int matrix of centred input taps is written into the workspace, 0 where a
+ *   <li>a [C·kH·kW, R] int matrix of centred input taps is written into the workspace, 0 where a
  *       tap falls in the padding;
  *   <li>{@code Int8VectorKernels.convTaps} sums each output channel's taps over it (tap t's row at
- *       {@code t·OH·OW}, a table the kernel reads);
+ *       {@code t·R}, a table the kernel reads; R is OH·OW rounded up for the kernel);
  *   <li>each sum is requantized as {@link IntegerConvKernel}'s formula says.
  * </ol>
  *
@@ -94,8 +94,13 @@ final class ColumnConvolution {
     return oh * ow;
   }
 
+  /** A matrix row's length: the positions, padded for the kernel ({@link VectorKernelCalls#paddedRow}). */
+  private int row() {
+    return VectorKernelCalls.paddedRow(positions());
+  }
+
   int workspaceInts() {
-    return Math.addExact(Math.multiplyExact(Math.addExact(taps(), oc), positions()), taps());
+    return Math.addExact(Math.multiplyExact(Math.addExact(taps(), oc), row()), taps());
   }
 
   /** True if this node's weights allow the Vector API kernel (symmetric, in a byte array). */
@@ -107,7 +112,7 @@ final class ColumnConvolution {
     Value xv = (Value) node.arg("input");
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int columns = plan.workspaceOffset(node);
-    int sums = columns + taps() * positions();
+    int sums = columns + taps() * row();
     Access weight = wq.weightAccess();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
@@ -123,7 +128,7 @@ final class ColumnConvolution {
     Local o = intVar("o");
     Local m = doubleVar("m");
 
-    // row = ((ci·kH + ky)·kW + kx)·OH·OW: the matrix row of tap (ci, ky, kx).
+    // row = ((ci·kH + ky)·kW + kx)·row(): the matrix row of tap (ci, ky, kx).
     Expr at = add(v(row), add(mul(v(oy), i(ow)), v(ox)));
     Expr xIndex = add(mul(add(mul(add(mul(v(n), i(c)), v(ci)), i(h)), v(iy)), i(w)), v(ix));
     Stmt tap = block(
@@ -133,21 +138,20 @@ final class ColumnConvolution {
             ifThen(Cmp.LT, v(ix), i(w),
                 store(ints, at, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex))))))));
     Stmt im2col = forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw,
-        assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(kh)), v(ky)), i(kw)), v(kx)), i(positions())))),
+        assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(kh)), v(ky)), i(kw)), v(kx)), i(row())))),
         forLoop(oy, oh, assign(iy, add(sub(mul(v(oy), i(stride[0])), i(pad[0])), mul(v(ky), i(dil[0])))),
             forLoop(ox, ow, tap)))));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), v(o)), i(oh)), v(oy)), i(ow)), v(ox));
-    Expr acc = load(ints, add(add(i(sums), mul(v(o), i(positions()))), add(mul(v(oy), i(ow)), v(ox))));
+    Expr acc = load(ints, add(add(i(sums), mul(v(o), i(row()))), add(mul(v(oy), i(ow)), v(ox))));
     List<Stmt> perBatch = new ArrayList<>();
     Local t = intVar("t");
-    int table = sums + oc * positions();
+    int table = sums + oc * row();
     perBatch.add(im2col);
-    perBatch.add(forLoop(t, taps(), store(ints, add(i(table), v(t)), mul(v(t), i(positions())))));
-    perBatch.add(new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(weight.array(), ints, ints),
-        List.of(i(weight.offset()), i(columns), i(sums), i(table), i(oc), i(taps()), i(positions()))));
+    perBatch.add(forLoop(t, taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
+    perBatch.add(VectorKernelCalls.convTaps(weight, columns, sums, table, oc, taps(), row()));
     perBatch.add(forLoop(o, oc, assign(m, wq.multiplier(v(o))),
         forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
-            output.quantize(wq.real(acc, v(m), v(o))))))));
+            wq.quantize(output, wq.real(acc, v(m), v(o))))))));
     return forLoop(n, batch, perBatch.toArray(Stmt[]::new));
   }
 }

@@ -154,7 +154,7 @@ final class IntegerConvKernel implements KernelGenerator {
     for (int b = 0; b < block; b++) {
       Expr channel = add(v(o), i(b));
       Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), channel), i(oh)), v(oy)), i(ow)), v(ox));
-      pixel.add(store(out.array(), out.index(outIndex), output.quantize(wq.real(v(acc[b]), v(m[b]), channel))));
+      pixel.add(store(out.array(), out.index(outIndex), wq.quantize(output, wq.real(v(acc[b]), v(m[b]), channel))));
     }
     List<Stmt> perBlock = new ArrayList<>();
     perBlock.add(assign(o, mul(v(ob), i(block))));

@@ -78,7 +78,7 @@ final class IntegerLinearKernel implements KernelGenerator {
     perOutput.add(assign(acc, acc.kind() == Kind.LONG ? l(0) : i(0)));
     perOutput.add(forLoop(kk, k, inner));
     perOutput.add(store(out.array(), out.index(add(mul(v(r), i(outs)), v(o))),
-        output.quantize(wq.real(v(acc), v(m), v(o)))));
+        wq.quantize(output, wq.real(v(acc), v(m), v(o)))));
     Stmt scalar = forLoop(o, outs, perOutput.toArray(Stmt[]::new));
     Stmt perRow = wq.vectorizable(k) ? new Stmt.VectorOrScalar(vectorRow(node, plan, wq, xRow, k, outs, r), scalar)
         : scalar;
@@ -100,9 +100,8 @@ final class IntegerLinearKernel implements KernelGenerator {
     return block(
         forLoop(j, k, store(ints, add(i(centred), v(j)),
             wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(j)))))),
-        new Stmt.Invoke("Int8VectorKernels", "dotRows", List.of(weight.array(), ints, ints),
-            List.of(i(weight.offset()), i(centred), i(sums), i(outs), i(k))),
+        VectorKernelCalls.dotRows(weight, centred, sums, outs, k),
         forLoop(o, outs, store(out.array(), out.index(add(mul(v(r), i(outs)), v(o))),
-            output.quantize(wq.real(load(ints, add(i(sums), v(o))), wq.multiplier(v(o)), v(o))))));
+            wq.quantize(output, wq.real(load(ints, add(i(sums), v(o))), wq.multiplier(v(o)), v(o))))));
   }
 }

@@ -116,11 +116,19 @@ final class RowConvolution {
   }
 
   int workspaceInts(Node node) {
-    // The Vector API kernel sums all channels' rows at once and reads a table of the taps' offsets.
-    boolean vector = WeightQuantization.vectorTypes(node, (long) c * kh * kw);
-    int rows = vector ? oc : OutputChannelBlock.sizeFor(oc);
-    return Math.addExact(Math.addExact(paddedElements(), Math.multiplyExact(rows, accumulators())),
-        vector ? c * kh * kw : 0);
+    int scalar = Math.addExact(paddedElements(), Math.multiplyExact(OutputChannelBlock.sizeFor(oc), accumulators()));
+    return WeightQuantization.vectorTypes(node, (long) c * kh * kw) ? Math.max(scalar, vectorWorkspaceInts()) : scalar;
+  }
+
+  /**
+   * The Vector API kernel's: the padded input and as many elements more as its rows are padded
+   * ({@link VectorKernelCalls#paddedRow}), all channels' rows of accumulators at once, a table of the
+   * taps' offsets.
+   */
+  private int vectorWorkspaceInts() {
+    int row = VectorKernelCalls.paddedRow(accumulators());
+    return Math.addExact(Math.addExact(paddedElements() + row - accumulators(), Math.multiplyExact(oc, row)),
+        c * kh * kw);
   }
 
   Stmt body(Node node, ExecutionPlan plan) {
@@ -194,12 +202,12 @@ final class RowConvolution {
       Expr channel = add(v(o), i(b));
       Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), channel), i(oh)), v(oy)), i(ow)), v(ox));
       Expr acc = load(ints, add(i(accRow + b * rowLength), add(mul(v(oy), i(pw)), v(ox))));
-      requantize.add(store(out.array(), out.index(outIndex), output.quantize(wq.real(acc, v(m[b]), channel))));
+      requantize.add(store(out.array(), out.index(outIndex), wq.quantize(output, wq.real(acc, v(m[b]), channel))));
     }
     perBlock.add(forLoop(oy, oh, forLoop(ox, ow, requantize.toArray(Stmt[]::new))));
     Stmt scalar = forLoop(ob, oc / block, perBlock.toArray(Stmt[]::new));
     perBatch.add(wq.vectorizable((long) c * kh * kw)
-        ? new Stmt.VectorOrScalar(vectorSums(node, plan, wq, padded, accRow, n), scalar) : scalar);
+        ? new Stmt.VectorOrScalar(vectorSums(node, plan, wq, padded, n), scalar) : scalar);
     return forLoop(n, batch, perBatch.toArray(Stmt[]::new));
   }
 
@@ -207,13 +215,13 @@ final class RowConvolution {
    * All output channels' accumulator rows at once from the runtime's Vector API kernel, then
    * requantized: {@code Int8VectorKernels.convTaps} reads the padded input exactly as the scalar taps do.
    */
-  private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, int padded, int accRow, Local n) {
+  private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, int padded, Local n) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    Access weight = wq.weightAccess();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
     int pw = paddedWidth();
-    int rowLength = accumulators();
+    int rowLength = VectorKernelCalls.paddedRow(accumulators());
+    int accRow = padded + paddedElements() + rowLength - accumulators();
     Local o = intVar("o");
     Local oy = intVar("oy");
     Local ox = intVar("ox");
@@ -229,10 +237,9 @@ final class RowConvolution {
     Expr acc = load(ints, add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
     return block(
         forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw, store(ints, add(i(table), tap), tapOffset)))),
-        new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(weight.array(), ints, ints),
-            List.of(i(weight.offset()), i(padded), i(accRow), i(table), i(oc), i(taps), i(rowLength))),
+        VectorKernelCalls.convTaps(wq.weightAccess(), padded, accRow, table, oc, taps, rowLength),
         forLoop(o, oc, assign(m, wq.multiplier(v(o))),
             forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
-                output.quantize(wq.real(acc, v(m), v(o))))))));
+                wq.quantize(output, wq.real(acc, v(m), v(o))))))));
   }
 }

@@ -59,25 +59,28 @@ public sealed interface Stmt {
   record VectorOrScalar(Stmt vector, Stmt scalar) implements Stmt {}
 
   /**
-   * {@code RuntimeClass.method(arrays..., ints...)}: a {@code public static void} method of a runtime
+   * {@code RuntimeClass.method(arrays..., args...)}: a {@code public static void} method of a runtime
    * class the jar carries, relocated into the model's package with it.
    */
-  record Invoke(String runtimeClass, String method, List<ArrayParam> arrays, List<Expr> ints) implements Stmt {
+  record Invoke(String runtimeClass, String method, List<ArrayParam> arrays, List<Expr> args) implements Stmt {
     public Invoke {
       arrays = List.copyOf(arrays);
-      ints = List.copyOf(ints);
-      for (Expr e : ints) {
-        if (e.kind() != Kind.INT) {
-          throw new IllegalArgumentException(runtimeClass + "." + method + " takes int arguments, got " + e.kind());
-        }
-      }
+      args = List.copyOf(args);
     }
 
-    /** The JVM method descriptor: the arrays, then the ints. */
+    /** The JVM method descriptor: the arrays, then the scalar arguments. */
     public String descriptor() {
       StringBuilder sb = new StringBuilder("(");
       arrays.forEach(a -> sb.append(a.kind().descriptor()));
-      return sb.append("I".repeat(ints.size())).append(")V").toString();
+      for (Expr e : args) {
+        sb.append(switch (e.kind()) {
+          case INT -> "I";
+          case LONG -> "J";
+          case FLOAT -> "F";
+          case DOUBLE -> "D";
+        });
+      }
+      return sb.append(")V").toString();
     }
   }
 

@@ -305,6 +305,32 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void rowFormConv2dU8WithoutBiasOnTheVectorKernel() throws Exception {
+    // uint8 in and out, with bounds that clip (output_min 20), no bias.
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 3, 6, 24), 0.05, 130, DType.U8);
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 4, 3, 1, 3), p.floats(0.004, 0.001, 4),
+            p.longs(new long[4]), Literal.NONE),
+        out(0.02, 128, 20, 255, "input_scale", 0.05, "input_zero_point", 130, "padding", new int[] {0, 1}));
+    assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+    assertBitIdentical(p.done(p.dequantize(c, 0.02, 128)), 2, 0.05);
+  }
+
+  @Test
+  void convWithNonFiniteBiasKeepsTheNaNRule() throws Exception {
+    // A NaN real value quantizes to 0 (Java's cast), whatever the bounds: the kernels must not take
+    // the int-clamp shortcut that is only equivalent for finite values.
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 2, 5, 5), 0.05, 0, DType.I8);
+    Value bias = p.constant(Tensor.ofFloats(new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+        0.25f}, 4));
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 4, 2, 3, 3), p.floats(0.004, 0.001, 4),
+            p.longs(new long[4]), bias),
+        out(0.05, 30, 10, 120, "input_scale", 0.05, "input_zero_point", 0, "padding", new int[] {1}));
+    assertBitIdentical(p.done(p.dequantize(c, 0.05, 30)), 2, 0.05);
+  }
+
+  @Test
   void columnFormConvStridedAndPointwise() throws Exception {
     for (int k : new int[] {3, 1}) { // resnet's stride-2 3×3 layer and its 1×1 downsampling
       Prog p = new Prog();

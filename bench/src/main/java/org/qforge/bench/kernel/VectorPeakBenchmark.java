@@ -1,0 +1,94 @@
+package org.qforge.bench.kernel;
+
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * This machine's peak for the instructions the generated int8 kernels make C2 emit: the inner loop
+ * of {@code Int8VectorKernels.convTaps} is a broadcast weight times a vector of ints added into an
+ * int accumulator ({@code vpmulld} + {@code vpaddd} on the preferred species). Here the same
+ * operations run on registers only, eight independent accumulators (enough to hide the multiply's
+ * latency), no loads: what the kernel would reach if memory cost nothing. The fp32 FMA line is
+ * the same for {@code FloatVector.fma}, the instruction ONNX Runtime's fp32 GEMM lives on.
+ *
+ * <p>Each invocation does {@link #STEPS} × 8 vector operations; GMAC/s = {@link #STEPS} × 8 × lanes
+ * / time. Run: {@code java -jar bench/target/benchmarks.jar VectorPeakBenchmark}; results in
+ * {@code bench/README.md}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
+public class VectorPeakBenchmark {
+  /** Vector operations per accumulator and invocation. */
+  public static final int STEPS = 100_000;
+  private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+
+  private int weight = 3;
+  private float floatWeight = 1.0000001f;
+
+  @Benchmark
+  public int intMulAdd() {
+    IntVector x = IntVector.broadcast(INTS, 7).addIndex(1);
+    IntVector a0 = IntVector.zero(INTS);
+    IntVector a1 = IntVector.zero(INTS);
+    IntVector a2 = IntVector.zero(INTS);
+    IntVector a3 = IntVector.zero(INTS);
+    IntVector a4 = IntVector.zero(INTS);
+    IntVector a5 = IntVector.zero(INTS);
+    IntVector a6 = IntVector.zero(INTS);
+    IntVector a7 = IntVector.zero(INTS);
+    int w = weight;
+    for (int s = 0; s < STEPS; s++) {
+      a0 = a0.add(x.mul(w));
+      a1 = a1.add(x.mul(w + 1));
+      a2 = a2.add(x.mul(w + 2));
+      a3 = a3.add(x.mul(w + 3));
+      a4 = a4.add(x.mul(w + 4));
+      a5 = a5.add(x.mul(w + 5));
+      a6 = a6.add(x.mul(w + 6));
+      a7 = a7.add(x.mul(w + 7));
+    }
+    return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
+  }
+
+  @Benchmark
+  public float floatFma() {
+    FloatVector x = FloatVector.broadcast(FLOATS, 0.5f);
+    FloatVector a0 = FloatVector.zero(FLOATS);
+    FloatVector a1 = FloatVector.zero(FLOATS);
+    FloatVector a2 = FloatVector.zero(FLOATS);
+    FloatVector a3 = FloatVector.zero(FLOATS);
+    FloatVector a4 = FloatVector.zero(FLOATS);
+    FloatVector a5 = FloatVector.zero(FLOATS);
+    FloatVector a6 = FloatVector.zero(FLOATS);
+    FloatVector a7 = FloatVector.zero(FLOATS);
+    FloatVector w = FloatVector.broadcast(FLOATS, floatWeight);
+    for (int s = 0; s < STEPS; s++) {
+      a0 = x.fma(w, a0);
+      a1 = x.fma(w, a1);
+      a2 = x.fma(w, a2);
+      a3 = x.fma(w, a3);
+      a4 = x.fma(w, a4);
+      a5 = x.fma(w, a5);
+      a6 = x.fma(w, a6);
+      a7 = x.fma(w, a7);
+    }
+    return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
+  }
+}

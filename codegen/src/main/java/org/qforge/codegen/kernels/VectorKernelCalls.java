@@ -1,0 +1,46 @@
+package org.qforge.codegen.kernels;
+
+import static org.qforge.codegen.loop.Kb.i;
+
+import java.util.List;
+import org.qforge.codegen.loop.ArrayParam;
+import org.qforge.codegen.loop.Stmt;
+import org.qforge.codegen.plan.Arena;
+
+/**
+ * Calls of the runtime's Vector API kernels ({@code org.qforge.codegen.runtime.Int8VectorKernels}),
+ * with the layout rules their callers follow. All int operands live in the int scratch arena.
+ */
+final class VectorKernelCalls {
+  /**
+   * Rows of positions {@code convTaps} sums are padded to a multiple of this (lanes of a 512-bit int
+   * vector, two 256-bit ones), so that no row ends in the kernel's scalar tail: on a 4×4 layer
+   * (24 positions a row-form row) the tail was two thirds of the work and the layer ran at 3.5 GMAC/s.
+   * The padding positions compute garbage that is never read back.
+   */
+  static final int ROW_MULTIPLE = 16;
+
+  private VectorKernelCalls() {}
+
+  /** {@code length} rounded up to {@link #ROW_MULTIPLE}. */
+  static int paddedRow(int length) {
+    return Math.multiplyExact(Math.floorDiv(length + ROW_MULTIPLE - 1, ROW_MULTIPLE), ROW_MULTIPLE);
+  }
+
+  /**
+   * {@code acc[accOff + o·len + p] = Σ_t w[weightOff + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
+   * for {@code o < outs, p < len}; every index read must lie inside the int arena.
+   */
+  static Stmt convTaps(Access weight, int inOff, int accOff, int tableOff, int outs, int taps, int len) {
+    ArrayParam ints = Arena.SCRATCH_I32.param();
+    return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(weight.array(), ints, ints),
+        List.of(i(weight.offset()), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len)));
+  }
+
+  /** {@code ints[accOff + o] = Σ_k w[weightOff + o·depth + k] · ints[xOff + k]} for {@code o < rows}. */
+  static Stmt dotRows(Access weight, int xOff, int accOff, int rows, int depth) {
+    ArrayParam ints = Arena.SCRATCH_I32.param();
+    return new Stmt.Invoke("Int8VectorKernels", "dotRows", List.of(weight.array(), ints, ints),
+        List.of(i(weight.offset()), i(xOff), i(accOff), i(rows), i(depth)));
+  }
+}
