@@ -149,7 +149,9 @@ final class ColumnConvolution {
     perBatch.add(im2col);
     perBatch.add(forLoop(t, taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
     perBatch.add(VectorKernelCalls.convTaps(weight, columns, sums, table, oc, taps(), row()));
-    perBatch.add(forLoop(o, oc, assign(m, wq.multiplier(v(o))),
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, sums, row(), ow, mul(v(n), i(oc * positions())), oc,
+        oh, ow);
+    perBatch.add(requantize != null ? requantize : forLoop(o, oc, assign(m, wq.multiplier(v(o))),
         forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
             wq.quantize(output, wq.real(acc, v(m), v(o))))))));
     return forLoop(n, batch, perBatch.toArray(Stmt[]::new));

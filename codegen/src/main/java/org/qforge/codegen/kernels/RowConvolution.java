@@ -235,11 +235,16 @@ final class RowConvolution {
     Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(dil[0] * pw))), mul(v(kx), i(dil[1])));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), v(o)), i(oh)), v(oy)), i(ow)), v(ox));
     Expr acc = load(ints, add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, accRow, rowLength, pw, mul(v(n), i(oc * oh * ow)),
+        oc, oh, ow);
+    if (requantize == null) {
+      requantize = forLoop(o, oc, assign(m, wq.multiplier(v(o))),
+          forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
+              wq.quantize(output, wq.real(acc, v(m), v(o)))))));
+    }
     return block(
         forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw, store(ints, add(i(table), tap), tapOffset)))),
         VectorKernelCalls.convTaps(wq.weightAccess(), padded, accRow, table, oc, taps, rowLength),
-        forLoop(o, oc, assign(m, wq.multiplier(v(o))),
-            forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
-                wq.quantize(output, wq.real(acc, v(m), v(o))))))));
+        requantize);
   }
 }

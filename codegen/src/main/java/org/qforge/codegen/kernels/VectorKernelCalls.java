@@ -1,9 +1,12 @@
 package org.qforge.codegen.kernels;
 
+import static org.qforge.codegen.loop.Kb.d;
 import static org.qforge.codegen.loop.Kb.i;
 
 import java.util.List;
+import org.qforge.codegen.loop.ArrayKind;
 import org.qforge.codegen.loop.ArrayParam;
+import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 
@@ -35,6 +38,29 @@ final class VectorKernelCalls {
     ArrayParam ints = Arena.SCRATCH_I32.param();
     return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(weight.array(), ints, ints),
         List.of(i(weight.offset()), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len)));
+  }
+
+  /**
+   * Requantizes a convolution's sums into its int8 or uint8 output on the Vector API, channel by
+   * channel: sum (o, y, x) at {@code ints[accOff + o·channelStride + y·rowStride + x]}, output element
+   * at {@code outOff + (o·rows + y)·cols + x}. The same double operations as {@link
+   * WeightQuantization#real} and {@link IntegerArithmetic.Output#quantize}, so the same bits; the
+   * kernel needs real values that cannot be NaN. Null where that is not known or the output is not
+   * stored as bytes (the caller requantizes in generated code then).
+   */
+  static Stmt requantize(WeightQuantization wq, IntegerArithmetic.Output output, Access out, int accOff,
+      int channelStride, int rowStride, Expr outOff, int channels, int rows, int cols) {
+    Access scales = wq.scalesAccess();
+    Access bias = wq.biasAccess();
+    if (!wq.quotientIsFinite(output) || out.array().kind() != ArrayKind.BYTE
+        || scales.array().kind() != ArrayKind.FLOAT || (bias != null && bias.array().kind() != ArrayKind.FLOAT)) {
+      return null;
+    }
+    return new Stmt.Invoke("Int8VectorKernels", "requantize",
+        List.of(Arena.SCRATCH_I32.param(), scales.array(), bias == null ? scales.array() : bias.array(), out.array()),
+        List.of(i(accOff), i(channelStride), i(rowStride), out.index(outOff), i(channels), i(rows), i(cols),
+            i(scales.offset()), i(bias == null ? -1 : bias.offset()), d(wq.inputScale), d(output.scale()),
+            d(output.zeroPoint()), d(output.min()), d(output.max())));
   }
 
   /** {@code ints[accOff + o] = Σ_k w[weightOff + o·depth + k] · ints[xOff + k]} for {@code o < rows}. */

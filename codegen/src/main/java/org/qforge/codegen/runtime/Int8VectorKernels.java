@@ -1,6 +1,7 @@
 package org.qforge.codegen.runtime;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -28,59 +29,179 @@ public final class Int8VectorKernels {
       ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
   private static final int LANES = INTS.length();
 
+  /** Requantization runs 8 double lanes at a time, on 512-bit machines only (scalar elsewhere). */
+  private static final boolean WIDE = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+  private static final VectorSpecies<Double> DOUBLES_8 = DoubleVector.SPECIES_512;
+  private static final VectorSpecies<Integer> INTS_8 = IntVector.SPECIES_256;
+  private static final VectorSpecies<Byte> BYTES_8 = ByteVector.SPECIES_64;
+  /**
+   * 1.5·2^52: adding it rounds any |t| ≤ 2^51 to an integer, half to even ({@code Math.rint}), and
+   * leaves that integer, two's complement, in the low bits of the sum's representation.
+   */
+  private static final double MAGIC = 0x1.8p52;
+  /** Quotients are clamped to ±2^40 first, which changes no result (zero points and bounds are below 2^32). */
+  private static final double QUOTIENT_RANGE = 0x1p40;
+
   private Int8VectorKernels() {}
+
+  /**
+   * Requantizes convolution sums to int8 or uint8 (stored as bytes), channel by channel: for
+   * {@code o < channels, y < rows, x < cols},
+   *
+   * <pre>
+   *   a = acc[accOff + o·channelStride + y·rowStride + x]
+   *   m = inScale · (double) scales[scalesOff + o]                       // exact
+   *   real = (double) a · m,  then + (double) bias[biasOff + o] unless biasOff &lt; 0
+   *   out[outOff + (o·rows + y)·cols + x] = (byte) (int) min(max(rint(real / outScale) + zeroPoint, min), max)
+   * </pre>
+   *
+   * — the generated scalar requantization's double operations in its order, so the same bits, for
+   * real values that cannot be NaN (the caller's guarantee): every lane rounds products, sums and
+   * quotients as scalar code does; {@code rint} is the exact 1.5·2^52 rounding of a quotient clamped
+   * to ±2^40 (beyond any bound, so no result changes); the byte is the low bits of the clamped integer
+   * plus 1.5·2^52. Not {@code convertShape(D2I)}: JDK 17 does not intrinsify it (2.2 ns an element
+   * against 0.04 for this route; bench/README.md).
+   */
+  public static void requantize(int[] acc, float[] scales, float[] bias, byte[] out, int accOff, int channelStride,
+      int rowStride, int outOff, int channels, int rows, int cols, int scalesOff, int biasOff, double inScale,
+      double outScale, double zeroPoint, double min, double max) {
+    boolean hasBias = biasOff >= 0;
+    for (int o = 0; o < channels; o++) {
+      double m = inScale * (double) scales[scalesOff + o];
+      double b = hasBias ? (double) bias[biasOff + o] : 0.0;
+      for (int y = 0; y < rows; y++) {
+        int a = accOff + o * channelStride + y * rowStride;
+        int q = outOff + (o * rows + y) * cols;
+        int x = 0;
+        if (WIDE) {
+          for (; x + 8 <= cols; x += 8) {
+            DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS_8, acc, a + x)
+                .convertShape(VectorOperators.I2D, DOUBLES_8, 0)).mul(m);
+            if (hasBias) {
+              real = real.add(b);
+            }
+            DoubleVector t = real.div(outScale).max(-QUOTIENT_RANGE).min(QUOTIENT_RANGE)
+                .add(MAGIC).sub(MAGIC).add(zeroPoint).max(min).min(max);
+            ((ByteVector) t.add(MAGIC).reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0))
+                .intoArray(out, q + x);
+          }
+        }
+        for (; x < cols; x++) {
+          double real = (double) acc[a + x] * m;
+          if (hasBias) {
+            real = real + b;
+          }
+          out[q + x] = (byte) (int) Math.min(Math.max(Math.rint(real / outScale) + zeroPoint, min), max);
+        }
+      }
+    }
+  }
 
   /**
    * A batch-1 linear layer's sums: for {@code o < rows},
    * {@code acc[accOff + o] = Σ_{k < depth} w[wOff + o·depth + k] · x[xOff + k]}.
    */
   public static void dotRows(byte[] w, int[] x, int[] acc, int wOff, int xOff, int accOff, int rows, int depth) {
-    int vectorDepth = depth - depth % LANES;
     int o = 0;
+    for (; o + 8 <= rows; o += 8) {
+      dotEightRows(w, x, acc, wOff + o * depth, xOff, accOff + o, depth);
+    }
     for (; o + 4 <= rows; o += 4) {
-      int r0 = wOff + o * depth;
-      int r1 = r0 + depth;
-      int r2 = r1 + depth;
-      int r3 = r2 + depth;
-      IntVector a0 = IntVector.zero(INTS);
-      IntVector a1 = IntVector.zero(INTS);
-      IntVector a2 = IntVector.zero(INTS);
-      IntVector a3 = IntVector.zero(INTS);
-      for (int k = 0; k < vectorDepth; k += LANES) {
-        IntVector xv = IntVector.fromArray(INTS, x, xOff + k);
-        a0 = a0.add(xv.mul(widened(w, r0 + k)));
-        a1 = a1.add(xv.mul(widened(w, r1 + k)));
-        a2 = a2.add(xv.mul(widened(w, r2 + k)));
-        a3 = a3.add(xv.mul(widened(w, r3 + k)));
-      }
-      int s0 = a0.reduceLanes(VectorOperators.ADD);
-      int s1 = a1.reduceLanes(VectorOperators.ADD);
-      int s2 = a2.reduceLanes(VectorOperators.ADD);
-      int s3 = a3.reduceLanes(VectorOperators.ADD);
-      for (int k = vectorDepth; k < depth; k++) {
-        int xk = x[xOff + k];
-        s0 += xk * w[r0 + k];
-        s1 += xk * w[r1 + k];
-        s2 += xk * w[r2 + k];
-        s3 += xk * w[r3 + k];
-      }
-      acc[accOff + o] = s0;
-      acc[accOff + o + 1] = s1;
-      acc[accOff + o + 2] = s2;
-      acc[accOff + o + 3] = s3;
+      dotFourRows(w, x, acc, wOff + o * depth, xOff, accOff + o, depth);
     }
     for (; o < rows; o++) {
-      int r = wOff + o * depth;
-      IntVector a = IntVector.zero(INTS);
-      for (int k = 0; k < vectorDepth; k += LANES) {
-        a = a.add(IntVector.fromArray(INTS, x, xOff + k).mul(widened(w, r + k)));
-      }
-      int s = a.reduceLanes(VectorOperators.ADD);
-      for (int k = vectorDepth; k < depth; k++) {
-        s += x[xOff + k] * w[r + k];
-      }
-      acc[accOff + o] = s;
+      acc[accOff + o] = dotOneRow(w, x, wOff + o * depth, xOff, depth);
     }
+  }
+
+  // The four-row and one-row loops are methods of their own: compiled as one method, a hot one-row
+  // loop (a 10-output last layer) left the four-row loop 35% slower (mlp_784_1024, bench/README.md).
+  private static void dotFourRows(byte[] w, int[] x, int[] acc, int r0, int xOff, int at, int depth) {
+    int vectorDepth = depth - depth % LANES;
+    int r1 = r0 + depth;
+    int r2 = r1 + depth;
+    int r3 = r2 + depth;
+    IntVector a0 = IntVector.zero(INTS);
+    IntVector a1 = IntVector.zero(INTS);
+    IntVector a2 = IntVector.zero(INTS);
+    IntVector a3 = IntVector.zero(INTS);
+    for (int k = 0; k < vectorDepth; k += LANES) {
+      IntVector xv = IntVector.fromArray(INTS, x, xOff + k);
+      a0 = a0.add(xv.mul(widened(w, r0 + k)));
+      a1 = a1.add(xv.mul(widened(w, r1 + k)));
+      a2 = a2.add(xv.mul(widened(w, r2 + k)));
+      a3 = a3.add(xv.mul(widened(w, r3 + k)));
+    }
+    int s0 = a0.reduceLanes(VectorOperators.ADD);
+    int s1 = a1.reduceLanes(VectorOperators.ADD);
+    int s2 = a2.reduceLanes(VectorOperators.ADD);
+    int s3 = a3.reduceLanes(VectorOperators.ADD);
+    for (int k = vectorDepth; k < depth; k++) {
+      int xk = x[xOff + k];
+      s0 += xk * w[r0 + k];
+      s1 += xk * w[r1 + k];
+      s2 += xk * w[r2 + k];
+      s3 += xk * w[r3 + k];
+    }
+    acc[at] = s0;
+    acc[at + 1] = s1;
+    acc[at + 2] = s2;
+    acc[at + 3] = s3;
+  }
+
+  private static void dotEightRows(byte[] w, int[] x, int[] acc, int r0, int xOff, int at, int depth) {
+    int vectorDepth = depth - depth % LANES;
+    IntVector a0 = IntVector.zero(INTS);
+    IntVector a1 = IntVector.zero(INTS);
+    IntVector a2 = IntVector.zero(INTS);
+    IntVector a3 = IntVector.zero(INTS);
+    IntVector a4 = IntVector.zero(INTS);
+    IntVector a5 = IntVector.zero(INTS);
+    IntVector a6 = IntVector.zero(INTS);
+    IntVector a7 = IntVector.zero(INTS);
+    for (int k = 0; k < vectorDepth; k += LANES) {
+      IntVector xv = IntVector.fromArray(INTS, x, xOff + k);
+      int r = r0 + k;
+      a0 = a0.add(xv.mul(widened(w, r)));
+      a1 = a1.add(xv.mul(widened(w, r + depth)));
+      a2 = a2.add(xv.mul(widened(w, r + 2 * depth)));
+      a3 = a3.add(xv.mul(widened(w, r + 3 * depth)));
+      a4 = a4.add(xv.mul(widened(w, r + 4 * depth)));
+      a5 = a5.add(xv.mul(widened(w, r + 5 * depth)));
+      a6 = a6.add(xv.mul(widened(w, r + 6 * depth)));
+      a7 = a7.add(xv.mul(widened(w, r + 7 * depth)));
+    }
+    // Each sum reduced on its own: vectors kept in an array would be boxed (100× slower).
+    acc[at] = a0.reduceLanes(VectorOperators.ADD) + tail(w, x, r0, xOff, vectorDepth, depth);
+    acc[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(w, x, r0 + depth, xOff, vectorDepth, depth);
+    acc[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail(w, x, r0 + 2 * depth, xOff, vectorDepth, depth);
+    acc[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail(w, x, r0 + 3 * depth, xOff, vectorDepth, depth);
+    acc[at + 4] = a4.reduceLanes(VectorOperators.ADD) + tail(w, x, r0 + 4 * depth, xOff, vectorDepth, depth);
+    acc[at + 5] = a5.reduceLanes(VectorOperators.ADD) + tail(w, x, r0 + 5 * depth, xOff, vectorDepth, depth);
+    acc[at + 6] = a6.reduceLanes(VectorOperators.ADD) + tail(w, x, r0 + 6 * depth, xOff, vectorDepth, depth);
+    acc[at + 7] = a7.reduceLanes(VectorOperators.ADD) + tail(w, x, r0 + 7 * depth, xOff, vectorDepth, depth);
+  }
+
+  /** The scalar rest of a row's sum, from {@code from} to {@code depth}. */
+  private static int tail(byte[] w, int[] x, int r, int xOff, int from, int depth) {
+    int s = 0;
+    for (int k = from; k < depth; k++) {
+      s += x[xOff + k] * w[r + k];
+    }
+    return s;
+  }
+
+  private static int dotOneRow(byte[] w, int[] x, int r, int xOff, int depth) {
+    int vectorDepth = depth - depth % LANES;
+    IntVector a = IntVector.zero(INTS);
+    for (int k = 0; k < vectorDepth; k += LANES) {
+      a = a.add(IntVector.fromArray(INTS, x, xOff + k).mul(widened(w, r + k)));
+    }
+    int s = a.reduceLanes(VectorOperators.ADD);
+    for (int k = vectorDepth; k < depth; k++) {
+      s += x[xOff + k] * w[r + k];
+    }
+    return s;
   }
 
   /**

@@ -317,6 +317,20 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void vectorRequantizationRoundsExactTiesToEven() throws Exception {
+    // real / s_out = acc · 0.5 · 1 / 1: every odd sum is a tie; an odd output zero point tells
+    // rint(t) + zp (the formula) from rint(t + zp).
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 3, 4, 16), 0.5, 1, DType.I8);
+    Value scales = p.constant(Tensor.ofFloats(new float[] {1f, 1f, 1f, 1f}, 4));
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 4, 3, 1, 1), scales, p.longs(new long[4]),
+            Literal.NONE),
+        i8out(1.0, 3, "input_scale", 0.5, "input_zero_point", 1));
+    assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+    assertBitIdentical(p.done(p.dequantize(c, 1.0, 3)), 2, 0.5);
+  }
+
+  @Test
   void convWithNonFiniteBiasKeepsTheNaNRule() throws Exception {
     // A NaN real value quantizes to 0 (Java's cast), whatever the bounds: the kernels must not take
     // the int-clamp shortcut that is only equivalent for finite values.
