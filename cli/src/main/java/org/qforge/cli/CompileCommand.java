@@ -108,9 +108,12 @@ final class CompileCommand implements Callable<Integer> {
       }
     }
     AtomicFiles.write(output, r.jar());
-    spec.commandLine().getErr().printf(Locale.ROOT, "qforge: %s: %d kernels, %.1f KiB jar, %.1f KiB scratch per instance,"
-        + " compiled in %.2f s%n", output, r.steps(), r.jar().length / 1024.0, r.peakScratchBytes() / 1024.0,
-        (System.nanoTime() - t0) / 1e9);
+    String weights = r.int8WeightBytes() == 0 ? String.format(Locale.ROOT, "%.1f KiB weights", r.weightBytes() / 1024.0)
+        : String.format(Locale.ROOT, "%.1f KiB weights (%.2fx the %.1f KiB of int8)", r.weightBytes() / 1024.0,
+            (double) r.weightBytes() / r.int8WeightBytes(), r.int8WeightBytes() / 1024.0);
+    spec.commandLine().getErr().printf(Locale.ROOT, "qforge: %s: %d kernels, %.1f KiB jar, %s, %.1f KiB scratch per"
+        + " instance, compiled in %.2f s%n", output, r.steps(), r.jar().length / 1024.0, weights,
+        r.peakScratchBytes() / 1024.0, (System.nanoTime() - t0) / 1e9);
     spec.commandLine().getErr().flush();
     return 0;
   }

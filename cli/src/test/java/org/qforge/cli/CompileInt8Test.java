@@ -52,6 +52,46 @@ class CompileInt8Test {
         Arguments.of("digits_dwnet", "per_tensor no-fold"), Arguments.of("digits_rescnn", "per_channel no-fold"));
   }
 
+  /**
+   * An instance holds exactly the scratch the planner computed (its array fields), the class exactly
+   * the weights (its static array fields); for resnet20 the loaded weights, scales and zero points
+   * take at most 1.25× the int8 weights' bytes (issue 7).
+   */
+  private static void assertMemoryAsPlanned(Class<?> net, Object instance, JarCompiler.Result r, String name)
+      throws Exception {
+    long scratch = 0;
+    long weights = 0;
+    for (java.lang.reflect.Field f : net.getDeclaredFields()) {
+      if (!f.getType().isArray() || !f.getType().getComponentType().isPrimitive() || f.getName().endsWith("SHAPE")) {
+        continue;
+      }
+      f.setAccessible(true);
+      boolean isStatic = java.lang.reflect.Modifier.isStatic(f.getModifiers());
+      Object array = f.get(isStatic ? null : instance);
+      long bytes = (long) java.lang.reflect.Array.getLength(array) * elementBytes(f.getType().getComponentType());
+      if (isStatic) {
+        weights += bytes;
+      } else {
+        scratch += bytes;
+      }
+    }
+    assertEquals(r.peakScratchBytes(), scratch, name + ": scratch arrays of an instance");
+    assertEquals(r.weightBytes(), weights, name + ": weight arrays of the class");
+    if (r.int8WeightBytes() == 0) {
+      return; // weights quantized at run time (--no-fold-quantize): they are f32 constants
+    }
+    double packing = (double) r.weightBytes() / r.int8WeightBytes();
+    System.out.printf(Locale.ROOT, "%s: weights in memory %d bytes, %.3fx the %d bytes of int8%n", name, r.weightBytes(),
+        packing, r.int8WeightBytes());
+    if (name.startsWith("resnet20")) {
+      assertTrue(packing <= 1.25, name + ": weights take " + packing + "x their int8 bytes");
+    }
+  }
+
+  private static int elementBytes(Class<?> c) {
+    return c == byte.class ? 1 : c == short.class ? 2 : c == int.class || c == float.class ? 4 : 8;
+  }
+
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("variants")
   void jarIsBitIdenticalToTheInterpreter(String model, String configuration, @TempDir Path tmp) throws Exception {
@@ -90,6 +130,7 @@ class CompileInt8Test {
       try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
         Class<?> net = loader.loadClass("com.example.Net");
         Object instance = net.getConstructor().newInstance();
+        assertMemoryAsPlanned(net, instance, r, name + " " + backend);
         Method run = net.getMethod("run", float[].class);
         float[] xs = x.floats();
         int per = xs.length / rows * batch;

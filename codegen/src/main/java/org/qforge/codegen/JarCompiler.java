@@ -43,9 +43,12 @@ public final class JarCompiler {
    * @param jar the jar's bytes
    * @param sources the generated Java sources by internal name (JavaPoet backend only; empty for ASM)
    * @param peakScratchBytes scratch memory one model instance allocates
+   * @param weightBytes memory the loaded weights take (scales, biases and zero points included)
+   * @param int8WeightBytes the 8-bit weights among them
    * @param steps number of kernels
    */
-  public record Result(byte[] jar, Map<String, String> sources, long peakScratchBytes, int steps) {}
+  public record Result(byte[] jar, Map<String, String> sources, long peakScratchBytes, long weightBytes,
+      long int8WeightBytes, int steps) {}
 
   private JarCompiler() {}
 
@@ -64,6 +67,7 @@ public final class JarCompiler {
       classes.putAll(InMemoryJavac.compile(sources));
     }
     byte[] jar = JarWriter.write(layout, classes, options.qforgeVersion());
-    return new Result(jar, sources, plan.peakScratchBytes(), layout.kernels().size());
+    return new Result(jar, sources, plan.peakScratchBytes(), plan.weightBytes(), plan.int8WeightBytes(),
+        layout.kernels().size());
   }
 }

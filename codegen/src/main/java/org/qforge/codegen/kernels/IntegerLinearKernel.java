@@ -39,7 +39,7 @@ import org.qforge.ir.Value;
  *
  * <p>With symmetric int8 weights, a row's sums come from the runtime's Vector API kernel when it can
  * run ({@code Int8VectorKernels.dotRows}, over the row centred into a K-int workspace, sums into an
- * O-int one), from the scalar loop otherwise: {@code Int8DotBenchmark} in bench/README.md measured
+ * O-int one; then {@code requantizeChannels}), from the scalar loop otherwise: {@code Int8DotBenchmark} in bench/README.md measured
  * the scalar byte·byte reduction at 2.5 GMAC/s, which C2 does not vectorize.
  */
 final class IntegerLinearKernel implements KernelGenerator {
@@ -97,11 +97,15 @@ final class IntegerLinearKernel implements KernelGenerator {
     Local j = intVar("j");
     Local o = intVar("o");
     Value xv = (Value) node.arg("input");
+    Stmt requantize = VectorKernelCalls.requantizeChannels(wq, output, out, sums, mul(v(r), i(outs)), outs);
+    if (requantize == null) {
+      requantize = forLoop(o, outs, store(out.array(), out.index(add(mul(v(r), i(outs)), v(o))),
+          wq.quantize(output, wq.real(load(ints, add(i(sums), v(o))), wq.multiplier(v(o)), v(o)))));
+    }
     return block(
         forLoop(j, k, store(ints, add(i(centred), v(j)),
             wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(j)))))),
         VectorKernelCalls.dotRows(weight, centred, sums, outs, k),
-        forLoop(o, outs, store(out.array(), out.index(add(mul(v(r), i(outs)), v(o))),
-            wq.quantize(output, wq.real(load(ints, add(i(sums), v(o))), wq.multiplier(v(o)), v(o))))));
+        requantize);
   }
 }

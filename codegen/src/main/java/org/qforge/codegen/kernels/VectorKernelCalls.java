@@ -63,6 +63,24 @@ final class VectorKernelCalls {
             d(output.zeroPoint()), d(output.min()), d(output.max())));
   }
 
+  /**
+   * Requantizes a linear layer's sums ({@code ints[accOff + o]}, {@code o < channels}) into its int8 or
+   * uint8 output at {@code outOff + o} on the Vector API; null where {@link #requantize} would be.
+   */
+  static Stmt requantizeChannels(WeightQuantization wq, IntegerArithmetic.Output output, Access out, int accOff,
+      Expr outOff, int channels) {
+    Access scales = wq.scalesAccess();
+    Access bias = wq.biasAccess();
+    if (!wq.quotientIsFinite(output) || out.array().kind() != ArrayKind.BYTE
+        || scales.array().kind() != ArrayKind.FLOAT || (bias != null && bias.array().kind() != ArrayKind.FLOAT)) {
+      return null;
+    }
+    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels",
+        List.of(Arena.SCRATCH_I32.param(), scales.array(), bias == null ? scales.array() : bias.array(), out.array()),
+        List.of(i(accOff), out.index(outOff), i(channels), i(scales.offset()), i(bias == null ? -1 : bias.offset()),
+            d(wq.inputScale), d(output.scale()), d(output.zeroPoint()), d(output.min()), d(output.max())));
+  }
+
   /** {@code ints[accOff + o] = Σ_k w[weightOff + o·depth + k] · ints[xOff + k]} for {@code o < rows}. */
   static Stmt dotRows(Access weight, int xOff, int accOff, int rows, int depth) {
     ArrayParam ints = Arena.SCRATCH_I32.param();

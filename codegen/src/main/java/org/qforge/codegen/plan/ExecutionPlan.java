@@ -168,6 +168,22 @@ public final class ExecutionPlan {
     return weights.getOrDefault(a, List.of());
   }
 
+  /** Bytes the weights arenas hold once loaded (all instances share them). */
+  public long weightBytes() {
+    long bytes = 0;
+    for (Arena a : Arena.values()) {
+      if (a.isWeights()) {
+        bytes += (long) size(a) * a.elementBytes();
+      }
+    }
+    return bytes;
+  }
+
+  /** Bytes of the 8-bit weights (the int8 arena) among {@link #weightBytes}. */
+  public long int8WeightBytes() {
+    return size(Arena.WEIGHTS_I8);
+  }
+
   /** Bytes of scratch memory one model instance needs. */
   public long peakScratchBytes() {
     return peakScratchBytes;

@@ -2,6 +2,7 @@ package org.qforge.codegen.runtime;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -34,6 +35,7 @@ public final class Int8VectorKernels {
   private static final VectorSpecies<Double> DOUBLES_8 = DoubleVector.SPECIES_512;
   private static final VectorSpecies<Integer> INTS_8 = IntVector.SPECIES_256;
   private static final VectorSpecies<Byte> BYTES_8 = ByteVector.SPECIES_64;
+  private static final VectorSpecies<Float> FLOATS_8 = FloatVector.SPECIES_256;
   /**
    * 1.5·2^52: adding it rounds any |t| ≤ 2^51 to an integer, half to even ({@code Math.rint}), and
    * leaves that integer, two's complement, in the low bits of the sum's representation.
@@ -94,6 +96,42 @@ public final class Int8VectorKernels {
           out[q + x] = (byte) (int) Math.min(Math.max(Math.rint(real / outScale) + zeroPoint, min), max);
         }
       }
+    }
+  }
+
+  /**
+   * Requantizes a linear layer's sums to int8 or uint8 (stored as bytes), one per output channel: for
+   * {@code o < channels}, with a = {@code acc[accOff + o]}, m = {@code inScale · (double) scales[scalesOff + o]}
+   * and b = {@code (double) bias[biasOff + o]}, {@code out[outOff + o]} as {@link #requantize} computes
+   * it — the same operations, with the channel's scale and bias in each lane.
+   */
+  public static void requantizeChannels(int[] acc, float[] scales, float[] bias, byte[] out, int accOff, int outOff,
+      int channels, int scalesOff, int biasOff, double inScale, double outScale, double zeroPoint, double min,
+      double max) {
+    boolean hasBias = biasOff >= 0;
+    int o = 0;
+    if (WIDE) {
+      for (; o + 8 <= channels; o += 8) {
+        // scale · inScale: IEEE products commute exactly.
+        DoubleVector m = ((DoubleVector) FloatVector.fromArray(FLOATS_8, scales, scalesOff + o)
+            .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).mul(inScale);
+        DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS_8, acc, accOff + o)
+            .convertShape(VectorOperators.I2D, DOUBLES_8, 0)).mul(m);
+        if (hasBias) {
+          real = real.add(FloatVector.fromArray(FLOATS_8, bias, biasOff + o).convertShape(VectorOperators.F2D, DOUBLES_8, 0));
+        }
+        DoubleVector t = real.div(outScale).max(-QUOTIENT_RANGE).min(QUOTIENT_RANGE)
+            .add(MAGIC).sub(MAGIC).add(zeroPoint).max(min).min(max);
+        ((ByteVector) t.add(MAGIC).reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0))
+            .intoArray(out, outOff + o);
+      }
+    }
+    for (; o < channels; o++) {
+      double real = (double) acc[accOff + o] * (inScale * (double) scales[scalesOff + o]);
+      if (hasBias) {
+        real = real + (double) bias[biasOff + o];
+      }
+      out[outOff + o] = (byte) (int) Math.min(Math.max(Math.rint(real / outScale) + zeroPoint, min), max);
     }
   }
 
