@@ -70,6 +70,9 @@ final class DemoCommand implements Callable<Integer> {
     Path work = tempDir();
     JarModel fp32Jar = compile(out, work, "fp32", copyOf(fp32), false);
     JarModel int8Jar = int8 == null ? null : compile(out, work, "int8", copyOf(int8), true);
+    // The same int8 jar on the Vector API kernels, when this JVM has the module (./qforge demo adds it).
+    boolean vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    JarModel int8VectorJar = int8Jar == null || !vectorModule ? null : JarModel.open(work.resolve("int8.jar"), true);
 
     if (fp32.inputs().get(0).type().dim(0) != 1) {
       throw new QforgeException(dir.resolve("model.pt2") + ": the demo runs models exported with batch size 1");
@@ -85,8 +88,12 @@ final class DemoCommand implements Callable<Integer> {
       fp32Jar.close();
     }
     if (int8Jar != null) {
-      row(out, "int8, compiled jar (asm, integer kernels)", int8Jar::run, x, labels, classes);
+      row(out, "int8, compiled jar (asm, scalar loops)", int8Jar::run, x, labels, classes);
       int8Jar.close();
+    }
+    if (int8VectorJar != null) {
+      row(out, "int8, compiled jar (asm, Vector API kernels)", int8VectorJar::run, x, labels, classes);
+      int8VectorJar.close();
     }
     out.flush();
     return 0;
@@ -137,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
       jar.toFile().deleteOnExit();
       out.printf("compiled the %s model: %d kernels, %.1f KiB jar, %.1f KiB scratch, in %.2f s%n", label, r.steps(),
           r.jar().length / 1024.0, r.peakScratchBytes() / 1024.0, (System.nanoTime() - t0) / 1e9);
-      return JarModel.open(jar);
+      return JarModel.open(jar, false);
     } catch (QforgeException | java.io.IOException e) {
       out.printf("could not compile the %s model: %s%n", label, e.getMessage());
       return null;

@@ -29,6 +29,15 @@ final class JarModel implements AutoCloseable {
   }
 
   static JarModel open(Path jar) {
+    return open(jar, true);
+  }
+
+  /**
+   * Opens {@code jar}; with {@code vectorApi} false its integer kernels run the scalar loops even
+   * where the JVM has {@code jdk.incubator.vector} (its {@code VectorSupport} reads
+   * {@code qforge.vectorApi} once, initialized here).
+   */
+  static JarModel open(Path jar, boolean vectorApi) {
     String mainClass;
     try (JarFile f = new JarFile(jar.toFile())) {
       mainClass = f.getManifest() == null ? null : f.getManifest().getMainAttributes().getValue("Main-Class");
@@ -41,6 +50,19 @@ final class JarModel implements AutoCloseable {
     URLClassLoader loader = null;
     try {
       loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+      String pkg = mainClass.contains(".") ? mainClass.substring(0, mainClass.lastIndexOf('.') + 1) : "";
+      String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
+      try {
+        Class.forName(pkg + "VectorSupport", true, loader);
+      } catch (ClassNotFoundException e) {
+        // A jar from before the Vector API kernels: nothing to choose.
+      } finally {
+        if (before == null) {
+          System.clearProperty("qforge.vectorApi");
+        } else {
+          System.setProperty("qforge.vectorApi", before);
+        }
+      }
       Class<?> c = loader.loadClass(mainClass);
       Object instance = c.getConstructor().newInstance();
       Method run = c.getMethod("run", float[].class, float[].class);

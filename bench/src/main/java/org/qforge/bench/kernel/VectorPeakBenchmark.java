@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * This machine's peak for the instructions the generated int8 kernels make C2 emit: the inner loop
  * of {@code Int8VectorKernels.convTaps} is a broadcast weight times a vector of ints added into an
  * int accumulator ({@code vpmulld} + {@code vpaddd} on the preferred species). Here the same
- * operations run on registers only, eight independent accumulators (enough to hide the multiply's
- * latency), no loads: what the kernel would reach if memory cost nothing. The fp32 FMA line is
+ * operations run on registers only, eight independent chains {@code a = a·w + x} (enough to hide the
+ * multiply's latency; {@code a + x·w} would let C2 hoist the loop-invariant product), no loads: what
+ * the kernel would reach if memory cost nothing. The fp32 FMA line is
  * the same for {@code FloatVector.fma}, the instruction ONNX Runtime's fp32 GEMM lives on.
  *
  * <p>Each invocation does {@link #STEPS} × 8 vector operations; GMAC/s = {@link #STEPS} × 8 × lanes
@@ -55,14 +56,14 @@ public class VectorPeakBenchmark {
     IntVector a7 = IntVector.zero(INTS);
     int w = weight;
     for (int s = 0; s < STEPS; s++) {
-      a0 = a0.add(x.mul(w));
-      a1 = a1.add(x.mul(w + 1));
-      a2 = a2.add(x.mul(w + 2));
-      a3 = a3.add(x.mul(w + 3));
-      a4 = a4.add(x.mul(w + 4));
-      a5 = a5.add(x.mul(w + 5));
-      a6 = a6.add(x.mul(w + 6));
-      a7 = a7.add(x.mul(w + 7));
+      a0 = a0.mul(w).add(x);
+      a1 = a1.mul(w + 1).add(x);
+      a2 = a2.mul(w + 2).add(x);
+      a3 = a3.mul(w + 3).add(x);
+      a4 = a4.mul(w + 4).add(x);
+      a5 = a5.mul(w + 5).add(x);
+      a6 = a6.mul(w + 6).add(x);
+      a7 = a7.mul(w + 7).add(x);
     }
     return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
   }
