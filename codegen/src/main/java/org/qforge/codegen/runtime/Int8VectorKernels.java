@@ -30,12 +30,16 @@ public final class Int8VectorKernels {
       ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
   private static final int LANES = INTS.length();
 
-  /** Requantization runs 8 double lanes at a time, on 512-bit machines only (scalar elsewhere). */
-  private static final boolean WIDE = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+  /**
+   * Requantization runs 8 double lanes at a time, on 512-bit machines only (scalar elsewhere). It
+   * loads ints and floats 16 at a time and uses the first half: with a second int shape (256 bits)
+   * in one program, the Vector API's shared methods see two vector classes, C2 stopped intrinsifying
+   * {@link #convTaps} and it ran 4× slower (bench/README.md).
+   */
+  private static final boolean WIDE = INTS.vectorBitSize() == 512;
   private static final VectorSpecies<Double> DOUBLES_8 = DoubleVector.SPECIES_512;
-  private static final VectorSpecies<Integer> INTS_8 = IntVector.SPECIES_256;
   private static final VectorSpecies<Byte> BYTES_8 = ByteVector.SPECIES_64;
-  private static final VectorSpecies<Float> FLOATS_8 = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
   /**
    * 1.5·2^52: adding it rounds any |t| ≤ 2^51 to an integer, half to even ({@code Math.rint}), and
    * leaves that integer, two's complement, in the low bits of the sum's representation.
@@ -76,8 +80,8 @@ public final class Int8VectorKernels {
         int q = outOff + (o * rows + y) * cols;
         int x = 0;
         if (WIDE) {
-          for (; x + 8 <= cols; x += 8) {
-            DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS_8, acc, a + x)
+          for (; x + 8 <= cols && a + x + LANES <= acc.length; x += 8) {
+            DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS, acc, a + x)
                 .convertShape(VectorOperators.I2D, DOUBLES_8, 0)).mul(m);
             if (hasBias) {
               real = real.add(b);
@@ -111,14 +115,15 @@ public final class Int8VectorKernels {
     boolean hasBias = biasOff >= 0;
     int o = 0;
     if (WIDE) {
-      for (; o + 8 <= channels; o += 8) {
+      for (; o + 8 <= channels && accOff + o + LANES <= acc.length && scalesOff + o + LANES <= scales.length
+          && (!hasBias || biasOff + o + LANES <= bias.length); o += 8) {
         // scale · inScale: IEEE products commute exactly.
-        DoubleVector m = ((DoubleVector) FloatVector.fromArray(FLOATS_8, scales, scalesOff + o)
+        DoubleVector m = ((DoubleVector) FloatVector.fromArray(FLOATS, scales, scalesOff + o)
             .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).mul(inScale);
-        DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS_8, acc, accOff + o)
+        DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS, acc, accOff + o)
             .convertShape(VectorOperators.I2D, DOUBLES_8, 0)).mul(m);
         if (hasBias) {
-          real = real.add(FloatVector.fromArray(FLOATS_8, bias, biasOff + o).convertShape(VectorOperators.F2D, DOUBLES_8, 0));
+          real = real.add(FloatVector.fromArray(FLOATS, bias, biasOff + o).convertShape(VectorOperators.F2D, DOUBLES_8, 0));
         }
         DoubleVector t = real.div(outScale).max(-QUOTIENT_RANGE).min(QUOTIENT_RANGE)
             .add(MAGIC).sub(MAGIC).add(zeroPoint).max(min).min(max);
@@ -258,6 +263,16 @@ public final class Int8VectorKernels {
   public static void convTaps(byte[] w, int[] in, int[] acc, int wOff, int inOff, int accOff, int tableOff,
       int outs, int taps, int len) {
     int o = 0;
+    int tiled = len - len % (2 * LANES);
+    for (; o + 8 <= outs; o += 8) {
+      int w0 = wOff + o * taps;
+      int out0 = accOff + o * len;
+      convEightChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+      if (tiled < len) {
+        convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+        convFourChannelsFrom(w, in, acc, w0 + 4 * taps, inOff, out0 + 4 * len, tableOff, taps, len, tiled);
+      }
+    }
     for (; o + 4 <= outs; o += 4) {
       convFourChannels(w, in, acc, wOff + o * taps, inOff, accOff + o * len, tableOff, taps, len);
     }
@@ -266,15 +281,105 @@ public final class Int8VectorKernels {
     }
   }
 
+  /**
+   * Eight channels × two vectors of positions: 16 accumulators, and per tap two input loads and eight
+   * weights for 16 multiply-adds (63.7 GMAC/s on resnet20's 16→16 layer against 52.4 for 4 × 2,
+   * bench/README.md), positions up to {@code tiled}, a multiple of two vectors. It calls nothing:
+   * with the four-channel tail inlined into it, C2 ran out of inlining budget for the vector
+   * operations, boxed them, and the model ran 2.5× slower.
+   */
+  private static void convEightChannels(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len, int tiled) {
+    for (int p = 0; p < tiled; p += 2 * LANES) {
+      IntVector a00 = IntVector.zero(INTS);
+      IntVector a01 = IntVector.zero(INTS);
+      IntVector a10 = IntVector.zero(INTS);
+      IntVector a11 = IntVector.zero(INTS);
+      IntVector a20 = IntVector.zero(INTS);
+      IntVector a21 = IntVector.zero(INTS);
+      IntVector a30 = IntVector.zero(INTS);
+      IntVector a31 = IntVector.zero(INTS);
+      IntVector a40 = IntVector.zero(INTS);
+      IntVector a41 = IntVector.zero(INTS);
+      IntVector a50 = IntVector.zero(INTS);
+      IntVector a51 = IntVector.zero(INTS);
+      IntVector a60 = IntVector.zero(INTS);
+      IntVector a61 = IntVector.zero(INTS);
+      IntVector a70 = IntVector.zero(INTS);
+      IntVector a71 = IntVector.zero(INTS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        int at = base + in[tableOff + t];
+        IntVector x0 = IntVector.fromArray(INTS, in, at);
+        IntVector x1 = IntVector.fromArray(INTS, in, at + LANES);
+        int wt = w0 + t;
+        int v0 = w[wt];
+        int v1 = w[wt + taps];
+        int v2 = w[wt + 2 * taps];
+        int v3 = w[wt + 3 * taps];
+        int v4 = w[wt + 4 * taps];
+        int v5 = w[wt + 5 * taps];
+        int v6 = w[wt + 6 * taps];
+        int v7 = w[wt + 7 * taps];
+        a00 = a00.add(x0.mul(v0));
+        a01 = a01.add(x1.mul(v0));
+        a10 = a10.add(x0.mul(v1));
+        a11 = a11.add(x1.mul(v1));
+        a20 = a20.add(x0.mul(v2));
+        a21 = a21.add(x1.mul(v2));
+        a30 = a30.add(x0.mul(v3));
+        a31 = a31.add(x1.mul(v3));
+        a40 = a40.add(x0.mul(v4));
+        a41 = a41.add(x1.mul(v4));
+        a50 = a50.add(x0.mul(v5));
+        a51 = a51.add(x1.mul(v5));
+        a60 = a60.add(x0.mul(v6));
+        a61 = a61.add(x1.mul(v6));
+        a70 = a70.add(x0.mul(v7));
+        a71 = a71.add(x1.mul(v7));
+      }
+      int q = out0 + p;
+      a00.intoArray(acc, q);
+      a01.intoArray(acc, q + LANES);
+      q += len;
+      a10.intoArray(acc, q);
+      a11.intoArray(acc, q + LANES);
+      q += len;
+      a20.intoArray(acc, q);
+      a21.intoArray(acc, q + LANES);
+      q += len;
+      a30.intoArray(acc, q);
+      a31.intoArray(acc, q + LANES);
+      q += len;
+      a40.intoArray(acc, q);
+      a41.intoArray(acc, q + LANES);
+      q += len;
+      a50.intoArray(acc, q);
+      a51.intoArray(acc, q + LANES);
+      q += len;
+      a60.intoArray(acc, q);
+      a61.intoArray(acc, q + LANES);
+      q += len;
+      a70.intoArray(acc, q);
+      a71.intoArray(acc, q + LANES);
+    }
+  }
+
   private static void convFourChannels(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
       int taps, int len) {
+    convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, 0);
+  }
+
+  /** Four channels, positions {@code from} to {@code len}. */
+  private static void convFourChannelsFrom(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len, int from) {
     int w1 = w0 + taps;
     int w2 = w1 + taps;
     int w3 = w2 + taps;
     int out1 = out0 + len;
     int out2 = out1 + len;
     int out3 = out2 + len;
-    int p = 0;
+    int p = from;
     for (; p + 2 * LANES <= len; p += 2 * LANES) {
       IntVector a00 = IntVector.zero(INTS);
       IntVector a01 = IntVector.zero(INTS);

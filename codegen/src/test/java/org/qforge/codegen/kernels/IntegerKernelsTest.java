@@ -293,12 +293,13 @@ class IntegerKernelsTest {
 
   @Test
   void rowFormConv2dWithSymmetricWeightsOnTheVectorKernel() throws Exception {
-    // Six channels: a block of four and two single ones; 9 rows of 20 padded columns = 180 positions,
-    // five 32-wide tiles, one 16-wide and a scalar tail of 4 (on 512-bit vectors).
+    // Thirteen channels: blocks of eight and four and a single one; 11 rows of 18 padded columns = 198
+    // positions (208 with the kernel's padding): on 512-bit vectors six 32-wide tiles, and 16
+    // positions (four of them kept outputs) the eight-channel code leaves to the four-channel one.
     Prog p = new Prog();
-    Value q = p.quantize(p.input(1, 5, 9, 18), 0.05, -3, DType.I8);
-    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 6, 5, 3, 3), p.floats(0.004, 0.001, 6),
-            p.longs(new long[6]), p.floats(1, -0.5, 6)),
+    Value q = p.quantize(p.input(1, 5, 11, 16), 0.05, -3, DType.I8);
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 13, 5, 3, 3), p.floats(0.004, 0.001, 13),
+            p.longs(new long[13]), p.floats(1, -0.5, 13)),
         i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
     assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
     assertBitIdentical(p.done(p.dequantize(c, 0.05, 4)), 2, 0.05);
