@@ -50,6 +50,34 @@ class CompileCommandTest {
   }
 
   @Test
+  void int8JarGivesTheSameBytesOnPlainJavaJarAndOnTheVectorApi(@TempDir Path tmp) throws Exception {
+    Path jar = tmp.resolve("int8.jar");
+    Path lowered = tmp.resolve("low.qir");
+    CliTest.Result r = qforge("compile", RESCNN.resolve("model.pt2").toString(), "--calibration",
+        RESCNN.resolve("calib.npy").toString(), "--per-channel", "--emit-qir", lowered.toString(), "--output",
+        jar.toString());
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.err().contains("x the"), "the summary reports the weights against their int8 bytes: " + r.err());
+    Path work = Files.createDirectory(tmp.resolve("empty"));
+    Files.copy(RESCNN.resolve("test_inputs.npy"), work.resolve("x.npy"));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<List<String>> launches = List.of(List.of(java, "-jar", jar.toString(), "x.npy", "scalar.npy"),
+        List.of(java, "--add-modules", "jdk.incubator.vector", "-jar", jar.toString(), "x.npy", "vector.npy"));
+    for (List<String> command : launches) {
+      Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      String log = new String(p.getInputStream().readAllBytes());
+      assertEquals(0, p.exitValue(), log);
+    }
+    Path interpreted = tmp.resolve("interpreted.npy");
+    assertEquals(0, qforge("run", lowered.toString(), "--input", RESCNN.resolve("test_inputs.npy").toString(),
+        "--output", interpreted.toString()).status());
+    byte[] want = Files.readAllBytes(interpreted);
+    assertArrayEquals(want, Files.readAllBytes(work.resolve("scalar.npy")), "plain java -jar (scalar loops)");
+    assertArrayEquals(want, Files.readAllBytes(work.resolve("vector.npy")), "java --add-modules ... (Vector API)");
+  }
+
+  @Test
   void sameInputGivesTheSameJarAndSourcesAreEmitted(@TempDir Path tmp) throws Exception {
     Path a = tmp.resolve("a.jar");
     Path b = tmp.resolve("b.jar");
