@@ -9,17 +9,20 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The integer matrix products of conv and linear layers on the Vector API: int8 weights times
- * centred int activations, summed exactly in int32. Generated kernels call these only when {@link
- * VectorSupport#ENABLED} (loading this class needs {@code jdk.incubator.vector}); they widen, centre
- * and pad the input before, and requantize the sums after, in generated code. An int sum is exact
- * in any order, so the results are bit-identical to the scalar loops'.
+ * The integer matrix products of conv and linear layers on the Vector API — int8 weights times
+ * centred int activations, summed exactly in int32 — and their requantization. Generated kernels
+ * call these only when {@link VectorSupport#ENABLED} (loading this class needs {@code
+ * jdk.incubator.vector}); they widen, centre and pad the input before, in generated code. An int
+ * sum is exact in any order and the requantization repeats the scalar double operations lane by
+ * lane, so the results are bit-identical to the scalar loops'.
  *
  * <p>Why these shapes (measured in bench/README.md): C2 does not auto-vectorize byte-to-int
  * multiply-adds, and a generated method per layer would compile the vector code once per layer.
- * Two shared methods with the species as constants compile once and keep every accumulator in a
- * register: 4 output channels × 2 vectors of positions for convolutions, 4 output rows × 1 vector
- * of the reduction for batch-1 linear layers. The caller guarantees that sums cannot overflow an int.
+ * Shared methods with the species as constants compile once and keep every accumulator in a
+ * register: 8 (or 4, or 1) output channels × 2 vectors of positions for convolutions, 8 (4, 1)
+ * output rows × 1 vector of the reduction for batch-1 linear layers. What C2 needs to keep them
+ * intrinsified, learnt from profiles: one loop per method, no vectors in arrays, and one int vector
+ * shape in the whole program. The caller guarantees that sums cannot overflow an int.
  */
 public final class Int8VectorKernels {
   /** The widest int species the CPU prefers, at least 256 bits (a byte species a quarter as wide must exist). */
