@@ -61,6 +61,16 @@ public final class Observers {
         s -> new FixedQParamsObserver(s, scale, zeroPoint));
   }
 
+  /**
+   * {@code FusedMovingAvgObsFakeQuantize.with_args(eps=eps)} with its default observer settings
+   * (averaging constant {@code averagingConstant}): the QAT fake quantizer, per tensor or per channel
+   * as the spec's qscheme says.
+   */
+  public static ObserverConstructor fusedMovingAvgFakeQuantize(float eps, float averagingConstant) {
+    return new Bound("FusedMovingAvgObsFakeQuantize", "eps=" + eps + ", averaging_constant=" + averagingConstant,
+        s -> new FusedMovingAvgObsFakeQuantize(s, eps, averagingConstant));
+  }
+
   /** A class with some constructor arguments bound. */
   private record Bound(String kind, String boundArgs, Function<ObserverSettings, Observer> factory)
       implements ObserverConstructor {
