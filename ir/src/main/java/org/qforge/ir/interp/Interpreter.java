@@ -38,6 +38,16 @@ public final class Interpreter {
     void onNode(Node node, List<Tensor> results);
   }
 
+  /**
+   * Sees every node's results as they are computed and may replace them: what it returns is what
+   * later nodes read (QAT fake quantizers transform the value they observe). It must return as many
+   * tensors, of the same types.
+   */
+  @FunctionalInterface
+  public interface Interceptor {
+    List<Tensor> afterNode(Node node, List<Tensor> results);
+  }
+
   private final Graph graph;
   private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
@@ -46,6 +56,19 @@ public final class Interpreter {
     for (Constant c : graph.constants().values()) {
       if (c.kind() == Constant.Kind.BUFFER) {
         buffers.put(c.name(), c.tensor().copy());
+      }
+    }
+  }
+
+  private static void checkReplacement(Node n, List<Tensor> results, List<Tensor> replaced) {
+    if (replaced.size() != results.size()) {
+      throw new IllegalStateException("an interceptor replaced " + results.size() + " results of %" + n.name()
+          + " with " + replaced.size());
+    }
+    for (int r = 0; r < results.size(); r++) {
+      if (!replaced.get(r).type().equals(results.get(r).type())) {
+        throw new IllegalStateException("an interceptor replaced result " + r + " of %" + n.name() + " ("
+            + results.get(r).type() + ") with " + replaced.get(r).type());
       }
     }
   }
@@ -62,6 +85,19 @@ public final class Interpreter {
 
   /** Runs the graph, calling {@code listener} (if not null) after each node. */
   public List<Tensor> run(List<Tensor> inputs, Listener listener) {
+    return intercept(inputs, listener == null ? null : (node, results) -> {
+      listener.onNode(node, results);
+      return results;
+    });
+  }
+
+  /**
+   * Runs the graph; after each node, {@code interceptor} (if not null) sees its results and returns
+   * the ones later nodes read.
+   *
+   * @throws IllegalStateException if the interceptor returns a different number or type of tensors
+   */
+  public List<Tensor> intercept(List<Tensor> inputs, Interceptor interceptor) {
     List<Value> graphInputs = graph.inputs();
     checkArgument(inputs.size() == graphInputs.size(),
         "graph %s takes %s inputs, got %s", graph.name(), graphInputs.size(), inputs.size());
@@ -89,11 +125,15 @@ public final class Interpreter {
     for (int i = 0; i < nodes.size(); i++) {
       Node n = nodes.get(i);
       List<Tensor> results = execute(n, env);
+      if (interceptor != null) {
+        List<Tensor> replaced = interceptor.afterNode(n, results);
+        if (replaced != results) {
+          checkReplacement(n, results, replaced);
+          results = replaced;
+        }
+      }
       for (int r = 0; r < results.size(); r++) {
         env.put(n.results().get(r), results.get(r));
-      }
-      if (listener != null) {
-        listener.onNode(n, results);
       }
       for (Value v : n.inputValues()) {
         if (v.kind() == Value.Kind.RESULT && lastUse.get(v) == i && !graph.outputs().contains(v)) {

@@ -2,6 +2,7 @@ package org.qforge.passes.quant;
 
 import java.util.function.Consumer;
 import org.qforge.ir.Graph;
+import org.qforge.ir.QforgeException;
 import org.qforge.passes.PassPipeline;
 import org.qforge.passes.Pass;
 import org.qforge.passes.PipelineReport;
@@ -36,6 +37,44 @@ public final class Pt2eFlow {
         .build()
         .run(graph);
     return result[0];
+  }
+
+  /**
+   * {@code prepare_qat_pt2e}: no conv-bn or linear-bn folding; transform, annotate and validate, then
+   * PT2E's {@code _fuse_conv_bn_qat}, then observer insertion with the config's fake quantizers. Train
+   * with {@link QatTraining}, then {@link #convert}.
+   *
+   * @throws QforgeException for a convolution followed by batch norm: the QAT conv-bn fusion
+   *     ({@code _fuse_conv_bn_qat}) is not implemented yet, and without it the fake quantizers would
+   *     watch the wrong weights
+   */
+  public static ObservedGraph prepareQat(Graph graph, Quantizer quantizer, Consumer<String> irSink) {
+    Annotations annotations = new Annotations();
+    ObservedGraph[] result = new ObservedGraph[1];
+    PassPipeline.builder()
+        .add(Pass.of("annotate", g -> {
+          quantizer.transformForAnnotation(g);
+          quantizer.annotate(g, annotations);
+          quantizer.validate(g, annotations);
+        }))
+        .add(Pass.of("fuse-conv-bn-qat", Pt2eFlow::rejectConvBatchNorm))
+        .add(Pass.of("insert-observers", g -> result[0] = InsertObservers.run(g, annotations, quantizer)))
+        .printIrAfterAll(irSink)
+        .build()
+        .run(graph);
+    return result[0];
+  }
+
+  private static void rejectConvBatchNorm(Graph g) {
+    for (org.qforge.ir.Node n : g.nodes()) {
+      String op = n.op().name();
+      if ((op.equals("aten.batch_norm") || op.startsWith("aten._native_batch_norm_legit"))
+          && n.arg(0) instanceof org.qforge.ir.Value v && v.producer() != null
+          && v.producer().op().name().startsWith("aten.conv")) {
+        throw new QforgeException("node %" + n.name() + " (" + op + "): QAT of a convolution followed by batch norm "
+            + "needs PT2E's conv-bn QAT fusion (_fuse_conv_bn_qat), which qforge does not implement yet");
+      }
+    }
   }
 
   /**
