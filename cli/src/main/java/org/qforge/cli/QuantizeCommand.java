@@ -73,11 +73,14 @@ final class QuantizeCommand implements Callable<Integer> {
     ObjectNode config = root.putObject("config");
     config.put("quantizer", "xnnpack_symmetric");
     config.put("is_per_channel", quant.perChannel);
-    config.put("is_qat", false);
+    config.put("is_qat", quant.qat);
     config.put("is_dynamic", quant.dynamic);
     config.put("use_reference_representation", quant.referenceRepresentation);
     config.put("fold_quantize", !quant.noFoldQuantize);
-    config.put("calibration", quant.calibration == null ? "none needed"
+    config.put("calibration", quant.qat
+        ? quant.trainBatches.getFileName() + " prepared for QAT, one forward pass in train mode per batch (no optimizer"
+            + " step), then converted"
+        : quant.calibration == null ? "none needed"
         : quant.calibration.getFileName() + ", one group of the batch size at a time, in order");
     ObjectNode acts = root.putObject("activations");
     report.activations().forEach((k, a) -> {

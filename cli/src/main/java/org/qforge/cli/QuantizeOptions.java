@@ -9,6 +9,7 @@ import org.qforge.ir.Tensor;
 import org.qforge.passes.quant.Calibration;
 import org.qforge.passes.quant.ObservedGraph;
 import org.qforge.passes.quant.Pt2eFlow;
+import org.qforge.passes.quant.QatTraining;
 import org.qforge.passes.quant.xnnpack.SymmetricQuantizationConfig;
 import org.qforge.passes.quant.xnnpack.XnnpackQuantizer;
 import picocli.CommandLine;
@@ -36,6 +37,15 @@ final class QuantizeOptions {
   @Option(names = "--no-fold-quantize", description = "Keep weight quantization as quantize ops instead of int8 constants.")
   boolean noFoldQuantize;
 
+  @Option(names = "--qat", description = "Quantization-aware flow (prepare_qat_pt2e): fake quantizers, one "
+      + "train-mode forward pass per batch of --train-batches (no optimizer step), then convert. A convolution "
+      + "followed by batch norm is not supported yet.")
+  boolean qat;
+
+  @Option(names = "--train-batches", paramLabel = "B.npy",
+      description = "With --qat: training batches [K, batch, ...], one forward pass each, in order.")
+  Path trainBatches;
+
   @Option(names = "--print-ir-after-all", description = "Print the IR after every pass (on stderr).")
   boolean printIrAfterAll;
 
@@ -52,6 +62,13 @@ final class QuantizeOptions {
    * in place.
    */
   void quantize(Graph g, CommandLine cl) {
+    if (qat) {
+      quantizeAwareOfTraining(g, cl);
+      return;
+    }
+    if (trainBatches != null) {
+      throw new CommandLine.ParameterException(cl, "--train-batches goes with --qat");
+    }
     if (calibration == null && !dynamic) {
       throw new CommandLine.ParameterException(cl,
           "Missing required option: '--calibration=C.npy' (only --dynamic can do without)");
@@ -72,8 +89,31 @@ final class QuantizeOptions {
     Pt2eFlow.convert(observed, !noFoldQuantize, false, sink);
   }
 
+  /** prepare_qat_pt2e, one train-mode forward pass per batch, convert_pt2e. */
+  private void quantizeAwareOfTraining(Graph g, CommandLine cl) {
+    if (trainBatches == null) {
+      throw new CommandLine.ParameterException(cl, "--qat needs --train-batches=B.npy ([K, batch, ...])");
+    }
+    if (dynamic || calibration != null) {
+      throw new CommandLine.ParameterException(cl, "--qat trains on --train-batches; it takes neither "
+          + (dynamic ? "--dynamic" : "--calibration"));
+    }
+    Consumer<String> sink = irSink(cl.getErr());
+    XnnpackQuantizer quantizer = new XnnpackQuantizer().setGlobal(SymmetricQuantizationConfig.get(perChannel, true, false));
+    Tensor batches = Npy.read(trainBatches);
+    ObservedGraph observed = Pt2eFlow.prepareQat(g, quantizer, sink);
+    try (Progress p = Progress.start("train", batches.type().rank() == 0 ? 0 : batches.type().dim(0))) {
+      QatTraining.run(observed, batches, trainBatches.toString(), p.reporter());
+    }
+    Pt2eFlow.convert(observed, !noFoldQuantize, false, sink);
+  }
+
   /** A one-line description of the quantization, for reports and generated Javadoc. */
   String describe() {
+    if (qat) {
+      return "quantization-aware int8 PT2E (XNNPACK symmetric, " + (perChannel ? "per-channel" : "per-tensor")
+          + " weights, one forward pass per batch of " + trainBatches.getFileName() + ")";
+    }
     return (dynamic ? "dynamic" : "static") + " int8 PT2E quantization (XNNPACK symmetric, "
         + (perChannel ? "per-channel" : "per-tensor") + " weights"
         + (calibration != null ? ", calibrated on " + calibration.getFileName() : "") + ")";

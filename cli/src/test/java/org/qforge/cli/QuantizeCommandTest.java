@@ -97,4 +97,33 @@ class QuantizeCommandTest {
     assertEquals(2, qforge("quantize", MLP.resolve("model.pt2").toString(), "--output",
         tmp.resolve("q.qir").toString()).status());
   }
+
+  @Test
+  void qatTrainsOnBatchesAndRefusesWhatItCannotDo(@TempDir Path tmp) throws Exception {
+    Tensor calib = Npy.read(MLP.resolve("calib.npy"));
+    Path batches = tmp.resolve("b.npy");
+    Npy.write(calib.sliceRows(0, 20).reshape(20, 1, 1, 8, 8), batches);
+    Path out = tmp.resolve("q.qir");
+    Path qp = tmp.resolve("qp.json");
+    CliTest.Result r = qforge("quantize", MLP.resolve("model.pt2").toString(), "--qat", "--train-batches",
+        batches.toString(), "--per-channel", "--qparams", qp.toString(), "--output", out.toString());
+    assertEquals(0, r.status(), r.err());
+    JsonNode config = new ObjectMapper().readTree(qp.toFile()).get("config");
+    assertTrue(config.get("is_qat").asBoolean());
+    assertTrue(config.get("calibration").asText().startsWith("b.npy prepared for QAT"), config.toString());
+    Path y = tmp.resolve("y.npy");
+    assertEquals(0, qforge("run", out.toString(), "--input", MLP.resolve("test_inputs.npy").toString(), "--output",
+        y.toString()).status());
+
+    assertEquals(2, qforge("quantize", MLP.resolve("model.pt2").toString(), "--qat", "--output",
+        tmp.resolve("a.qir").toString()).status());
+    assertEquals(2, qforge("quantize", MLP.resolve("model.pt2").toString(), "--calibration",
+        MLP.resolve("calib.npy").toString(), "--train-batches", batches.toString(), "--output",
+        tmp.resolve("b.qir").toString()).status());
+    CliTest.Result bn = qforge("quantize", "../shared/reference/digits_rescnn/model_train_b8.pt2", "--qat",
+        "--train-batches", "../shared/reference/digits_rescnn/qat_batches.npy", "--output", tmp.resolve("c.qir").toString());
+    assertEquals(1, bn.status());
+    assertTrue(bn.err().startsWith("qforge: error: node %batch_norm (aten.batch_norm): QAT of a convolution"), bn.err());
+    assertFalse(java.nio.file.Files.exists(tmp.resolve("c.qir")));
+  }
 }
