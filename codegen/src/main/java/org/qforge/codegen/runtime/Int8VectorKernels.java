@@ -107,6 +107,55 @@ public final class Int8VectorKernels {
   }
 
   /**
+   * A quantized add of two same-shaped int8 or uint8 tensors into int8 or uint8 bytes: for
+   * {@code i < n}, with {@code x} the byte read as the operand's dtype (unsigned: {@code & 0xff}),
+   *
+   * <pre>
+   *   real = (double) (a[aOff + i] - za) · sa + (double) (b[bOff + i] - zb) · sb
+   *   out[outOff + i] = (byte) min(max((int) (rint(real / outScale) + zeroPoint), min), max)
+   * </pre>
+   *
+   * — the generated loop's operations, lane by lane, for finite scales (the caller's guarantee), so
+   * the same bytes. Sixteen elements a step (the int species the other kernels use), two halves of
+   * eight doubles.
+   */
+  public static void quantizedAdd(byte[] a, byte[] b, byte[] out, int aOff, int bOff, int outOff, int n,
+      int za, int zb, int unsignedA, int unsignedB, double sa, double sb, double outScale, double zeroPoint,
+      double min, double max) {
+    int i = 0;
+    if (WIDE) {
+      for (; i + LANES <= n; i += LANES) {
+        IntVector x = (IntVector) ByteVector.fromArray(BYTES, a, aOff + i).convertShape(VectorOperators.B2I, INTS, 0);
+        IntVector y = (IntVector) ByteVector.fromArray(BYTES, b, bOff + i).convertShape(VectorOperators.B2I, INTS, 0);
+        if (unsignedA != 0) {
+          x = x.and(0xff);
+        }
+        if (unsignedB != 0) {
+          y = y.and(0xff);
+        }
+        x = x.sub(za);
+        y = y.sub(zb);
+        for (int half = 0; half < 2; half++) {
+          DoubleVector real = ((DoubleVector) x.convertShape(VectorOperators.I2D, DOUBLES_8, half)).mul(sa)
+              .add(((DoubleVector) y.convertShape(VectorOperators.I2D, DOUBLES_8, half)).mul(sb));
+          DoubleVector t = real.div(outScale).max(-QUOTIENT_RANGE).min(QUOTIENT_RANGE)
+              .add(MAGIC).sub(MAGIC).add(zeroPoint).max(min).min(max);
+          ((ByteVector) t.add(MAGIC).reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0))
+              .intoArray(out, outOff + i + 8 * half);
+        }
+      }
+    }
+    int lo = (int) min;
+    int hi = (int) max;
+    for (; i < n; i++) {
+      int x = unsignedA != 0 ? a[aOff + i] & 0xff : a[aOff + i];
+      int y = unsignedB != 0 ? b[bOff + i] & 0xff : b[bOff + i];
+      double real = (double) (x - za) * sa + (double) (y - zb) * sb;
+      out[outOff + i] = (byte) Math.min(Math.max((int) (Math.rint(real / outScale) + zeroPoint), lo), hi);
+    }
+  }
+
+  /**
    * Requantizes a linear layer's sums to int8 or uint8 (stored as bytes), one per output channel: for
    * {@code o < channels}, with a = {@code acc[accOff + o]}, m = {@code inScale · (double) scales[scalesOff + o]}
    * and b = {@code (double) bias[biasOff + o]}, {@code out[outOff + o]} as {@link #requantize} computes

@@ -332,6 +332,22 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void sameShapedAddsOnTheVectorKernel() throws Exception {
+    // 42 elements: two 16-lane steps and a scalar tail of 10; signed, then unsigned operands.
+    for (DType t : List.of(DType.I8, DType.U8)) {
+      Prog p = new Prog();
+      Value x = p.input(2, 3, 7);
+      long za = t == DType.U8 ? 3 : -3;
+      Value a = p.quantize(x, 0.05, za, t);
+      Value b = p.quantize(x, 0.03, t == DType.U8 ? 130 : 20, t);
+      long zo = t == DType.U8 ? 120 : -5;
+      Value sum = p.op("qforge.quantized_add", List.of(a, b), out(0.07, zo, t.minValue(), t.maxValue(),
+          "self_scale", 0.05, "self_zero_point", za, "other_scale", 0.03, "other_zero_point", t == DType.U8 ? 130L : 20L));
+      assertBitIdentical(p.done(p.dequantize(sum, 0.07, zo)), 3, 0.05);
+    }
+  }
+
+  @Test
   void convWithNonFiniteBiasKeepsTheNaNRule() throws Exception {
     // A NaN real value quantizes to 0 (Java's cast), whatever the bounds: the kernels must not take
     // the int-clamp shortcut that is only equivalent for finite values.
