@@ -123,7 +123,8 @@ class QuantizeCommandTest {
     CliTest.Result bn = qforge("quantize", "../shared/reference/digits_rescnn/model_train_b8.pt2", "--qat",
         "--train-batches", "../shared/reference/digits_rescnn/qat_batches.npy", "--output", tmp.resolve("c.qir").toString());
     assertEquals(1, bn.status());
-    assertTrue(bn.err().startsWith("qforge: error: node %batch_norm (aten.batch_norm): QAT of a convolution"), bn.err());
+    assertTrue(bn.err().startsWith("qforge: error: node %batch_norm_3 (aten.batch_norm): a training-mode batch norm "
+        + "reached convert; folding QAT conv-bn (PT2E's _fold_conv_bn_qat) is not implemented yet"), bn.err());
     assertFalse(java.nio.file.Files.exists(tmp.resolve("c.qir")));
   }
 }

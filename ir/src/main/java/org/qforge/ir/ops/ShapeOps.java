@@ -39,6 +39,7 @@ final class ShapeOps {
         squeezeAll(),
         unsqueeze(),
         cloneOp(),
+        zerosLike(),
         slice(),
         select(),
         dropout(),
@@ -319,6 +320,17 @@ final class ShapeOps {
           shape.add(d, 1);
           return x.withShape(shape);
         });
+  }
+
+  private static OpDef zerosLike() {
+    return OpDef.builder("aten.zeros_like")
+        .param("self", ParamType.TENSOR)
+        .param("dtype", ParamType.OPTIONAL_DTYPE, Literal.NONE)
+        .doc("zeros of self's shape, of dtype (default: self's)")
+        .shape(ShapeFunction.single(a -> a.isNone(1) ? a.type(0) : a.type(0).withDType(a.dtypeArg(1))))
+        .kernel(Kernel.single(ctx -> Tensor.zeros(ctx.isNone(1) ? ctx.tensor(0).type()
+            : ctx.tensor(0).type().withDType(ctx.dtypeArg(1)))))
+        .build();
   }
 
   private static OpDef cloneOp() {

@@ -44,9 +44,7 @@ public final class Pt2eFlow {
    * PT2E's {@code _fuse_conv_bn_qat}, then observer insertion with the config's fake quantizers. Train
    * with {@link QatTraining}, then {@link #convert}.
    *
-   * @throws QforgeException for a convolution followed by batch norm: the QAT conv-bn fusion
-   *     ({@code _fuse_conv_bn_qat}) is not implemented yet, and without it the fake quantizers would
-   *     watch the wrong weights
+   * @throws QforgeException for a transposed convolution followed by batch norm
    */
   public static ObservedGraph prepareQat(Graph graph, Quantizer quantizer, Consumer<String> irSink) {
     Annotations annotations = new Annotations();
@@ -57,24 +55,12 @@ public final class Pt2eFlow {
           quantizer.annotate(g, annotations);
           quantizer.validate(g, annotations);
         }))
-        .add(Pass.of("fuse-conv-bn-qat", Pt2eFlow::rejectConvBatchNorm))
+        .add(new FuseConvBatchNormQat(annotations))
         .add(Pass.of("insert-observers", g -> result[0] = InsertObservers.run(g, annotations, quantizer)))
         .printIrAfterAll(irSink)
         .build()
         .run(graph);
     return result[0];
-  }
-
-  private static void rejectConvBatchNorm(Graph g) {
-    for (org.qforge.ir.Node n : g.nodes()) {
-      String op = n.op().name();
-      if ((op.equals("aten.batch_norm") || op.startsWith("aten._native_batch_norm_legit"))
-          && n.arg(0) instanceof org.qforge.ir.Value v && v.producer() != null
-          && v.producer().op().name().startsWith("aten.conv")) {
-        throw new QforgeException("node %" + n.name() + " (" + op + "): QAT of a convolution followed by batch norm "
-            + "needs PT2E's conv-bn QAT fusion (_fuse_conv_bn_qat), which qforge does not implement yet");
-      }
-    }
   }
 
   /**
@@ -92,6 +78,15 @@ public final class Pt2eFlow {
    */
   public static PipelineReport convert(ObservedGraph observed, boolean foldQuantize, boolean referenceRepresentation,
       Consumer<String> irSink) {
+    boolean qat = observed.observers().stream()
+        .anyMatch(o -> o instanceof org.qforge.passes.quant.observer.FusedMovingAvgObsFakeQuantize);
+    for (org.qforge.ir.Node n : observed.graph().nodes()) {
+      if (qat && n.op().name().equals("aten.batch_norm") && n.arg("training") instanceof org.qforge.ir.Literal.Bool t
+          && t.value()) {
+        throw new QforgeException("node %" + n.name() + " (aten.batch_norm): a training-mode batch norm reached "
+            + "convert; folding QAT conv-bn (PT2E's _fold_conv_bn_qat) is not implemented yet");
+      }
+    }
     PassPipeline.Builder b = PassPipeline.builder()
         .add(new ReplaceObserversWithQdq(observed.observers()))
         .add(new DuplicateDequantize(observed.annotations()))

@@ -154,6 +154,54 @@ final class XnnpackAnnotators {
     }
   }
 
+  /**
+   * {@code _annotate_conv_bn} and {@code _annotate_conv_bn_relu} (QAT configs only): conv1d/conv2d →
+   * batch norm (→ relu) as one partition, input, weight and bias specs on the conv and the output
+   * spec on the last node, so no observer sits between them ({@code _fuse_conv_bn_qat} then rewrites
+   * the conv and the batch norm, keeping these annotations).
+   */
+  void convBn(boolean withRelu) {
+    for (Node bn : graph.nodes()) {
+      if (!bn.op().name().equals("aten.batch_norm") || !(bn.arg(0) instanceof Value convOut)) {
+        continue;
+      }
+      Node conv = producerIf(convOut, CONV);
+      if (conv == null || users(conv) > 1) {
+        continue;
+      }
+      Node last = bn;
+      if (withRelu) {
+        List<Node> bnUsers = bn.result().users();
+        if (users(bn) != 1 || bnUsers.size() != 1 || !is(bnUsers.get(0), RELU)) {
+          continue;
+        }
+        last = bnUsers.get(0);
+      }
+      Value weight = (Value) conv.arg(1);
+      Value bias = bias(conv);
+      List<Value> partition = new ArrayList<>(List.of(conv.result(), bn.result()));
+      if (withRelu) {
+        partition.add(last.result());
+      }
+      partition.add(weight);
+      if (bias != null) {
+        partition.add(bias);
+      }
+      if (anyAnnotated(partition) || !allPassFilter(partition)) {
+        continue;
+      }
+      QuantizationAnnotation a = new QuantizationAnnotation().setAnnotated(true);
+      a.inputQspecMap().put((Value) conv.arg(0), inputAct());
+      a.inputQspecMap().put(weight, config.weight());
+      if (bias != null) {
+        a.inputQspecMap().put(bias, config.bias());
+      }
+      ann.put(conv, a);
+      ann.put(last, new QuantizationAnnotation().setOutputQspec(outputAct()).setAnnotated(true));
+      markAnnotated(partition);
+    }
+  }
+
   /** {@code _annotate_conv}: conv1d/conv2d with input, weight and bias specs and an output spec. */
   void conv() {
     for (Node conv : graph.nodes()) {

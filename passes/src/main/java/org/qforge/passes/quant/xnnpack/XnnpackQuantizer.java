@@ -100,6 +100,11 @@ public final class XnnpackQuantizer implements Quantizer {
       a.linear();
       return;
     }
+    if (config.isQat()) {
+      // STATIC_QAT_ONLY_OPS first: conv_bn_relu, conv_bn.
+      a.convBn(true);
+      a.convBn(false);
+    }
     a.linearRelu();
     a.linear();
     a.convRelu();
