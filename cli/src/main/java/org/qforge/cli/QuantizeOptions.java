@@ -38,8 +38,8 @@ final class QuantizeOptions {
   boolean noFoldQuantize;
 
   @Option(names = "--qat", description = "Quantization-aware flow (prepare_qat_pt2e): fake quantizers, one "
-      + "train-mode forward pass per batch of --train-batches (no optimizer step), then convert. Converting a convolution "
-      + "followed by batch norm (PT2E's QAT conv-bn fold) is not supported yet.")
+      + "train-mode forward pass per batch of --train-batches (no optimizer step), then convert (conv-bn pairs fused for "
+      + "training and folded at convert, as PT2E does).")
   boolean qat;
 
   @Option(names = "--train-batches", paramLabel = "B.npy",

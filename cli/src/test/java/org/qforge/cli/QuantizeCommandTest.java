@@ -120,11 +120,17 @@ class QuantizeCommandTest {
     assertEquals(2, qforge("quantize", MLP.resolve("model.pt2").toString(), "--calibration",
         MLP.resolve("calib.npy").toString(), "--train-batches", batches.toString(), "--output",
         tmp.resolve("b.qir").toString()).status());
-    CliTest.Result bn = qforge("quantize", "../shared/reference/digits_rescnn/model_train_b8.pt2", "--qat",
-        "--train-batches", "../shared/reference/digits_rescnn/qat_batches.npy", "--output", tmp.resolve("c.qir").toString());
-    assertEquals(1, bn.status());
-    assertTrue(bn.err().startsWith("qforge: error: node %batch_norm_3 (aten.batch_norm): a training-mode batch norm "
-        + "reached convert; folding QAT conv-bn (PT2E's _fold_conv_bn_qat) is not implemented yet"), bn.err());
-    assertFalse(java.nio.file.Files.exists(tmp.resolve("c.qir")));
+    // The reference QAT procedure (conv + batch norm, train-mode export): PyTorch's qparams keys.
+    Path rescnn = Path.of("../shared/reference/digits_rescnn");
+    Path qatQp = tmp.resolve("qat.json");
+    CliTest.Result bn = qforge("quantize", rescnn.resolve("model_train_b8.pt2").toString(), "--qat", "--train-batches",
+        rescnn.resolve("qat_batches.npy").toString(), "--qparams", qatQp.toString(), "--output",
+        tmp.resolve("c.qir").toString());
+    assertEquals(0, bn.status(), bn.err());
+    JsonNode theirs = new ObjectMapper().readTree(rescnn.resolve("pt2e/qat_per_tensor/qparams.json").toFile());
+    JsonNode ours = new ObjectMapper().readTree(qatQp.toFile());
+    assertEquals(keys(theirs.get("activations")), keys(ours.get("activations")));
+    assertEquals(keys(theirs.get("weights")), keys(ours.get("weights")));
+    assertFalse(java.nio.file.Files.exists(tmp.resolve("missing.qir")));
   }
 }

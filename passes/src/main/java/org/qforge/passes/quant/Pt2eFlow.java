@@ -63,6 +63,17 @@ public final class Pt2eFlow {
     return result[0];
   }
 
+  /** After the QAT fold, a training-mode batch norm left over (not after a conv) cannot be converted. */
+  private static void rejectTrainingBatchNorm(Graph g) {
+    for (org.qforge.ir.Node n : g.nodes()) {
+      if (n.op().name().equals("aten.batch_norm") && n.arg("training") instanceof org.qforge.ir.Literal.Bool t
+          && t.value()) {
+        throw new QforgeException("node %" + n.name() + " (aten.batch_norm): a training-mode batch norm that does not "
+            + "follow a convolution cannot be converted (PT2E keeps it; qforge does not support it)");
+      }
+    }
+  }
+
   /**
    * {@code convert_pt2e} in PT2E's order: observers to quantize/dequantize, duplicate dequantize per
    * consumer, port metadata, then (if {@code foldQuantize}) fold weight quantization into int8
@@ -80,15 +91,11 @@ public final class Pt2eFlow {
       Consumer<String> irSink) {
     boolean qat = observed.observers().stream()
         .anyMatch(o -> o instanceof org.qforge.passes.quant.observer.FusedMovingAvgObsFakeQuantize);
-    for (org.qforge.ir.Node n : observed.graph().nodes()) {
-      if (qat && n.op().name().equals("aten.batch_norm") && n.arg("training") instanceof org.qforge.ir.Literal.Bool t
-          && t.value()) {
-        throw new QforgeException("node %" + n.name() + " (aten.batch_norm): a training-mode batch norm reached "
-            + "convert; folding QAT conv-bn (PT2E's _fold_conv_bn_qat) is not implemented yet");
-      }
+    PassPipeline.Builder b = PassPipeline.builder();
+    if (qat) {
+      b.add(new FoldConvBatchNormQat()).add(Pass.of("check-no-training-batch-norm", Pt2eFlow::rejectTrainingBatchNorm));
     }
-    PassPipeline.Builder b = PassPipeline.builder()
-        .add(new ReplaceObserversWithQdq(observed.observers()))
+    b.add(new ReplaceObserversWithQdq(observed.observers()))
         .add(new DuplicateDequantize(observed.annotations()))
         .add(new PortQdqMetadata(observed.annotations()));
     if (foldQuantize) {
