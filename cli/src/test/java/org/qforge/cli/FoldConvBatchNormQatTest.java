@@ -1,0 +1,133 @@
+package org.qforge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.qforge.ir.Graph;
+import org.qforge.ir.Node;
+import org.qforge.ir.QforgeException;
+import org.qforge.ir.Value;
+import org.qforge.ir.text.IrParser;
+import org.qforge.passes.quant.FoldConvBatchNormQat;
+import org.qforge.passes.quant.Pt2eFlow;
+import org.qforge.passes.quant.xnnpack.SymmetricQuantizationConfig;
+import org.qforge.passes.quant.xnnpack.XnnpackQuantizer;
+
+/**
+ * {@code _fuse_conv_bn_qat} then {@code _fold_conv_bn_qat} on small graphs, the folded weight and bias
+ * checked against values worked out here (issue 8): conv1d + batch_norm1d with a conv bias, conv2d
+ * without one (the fold creates {@code <weight>_bias}), and a transposed conv refused clearly.
+ */
+class FoldConvBatchNormQatTest {
+  private static final float EPS = 1e-5f;
+
+  private static Graph prepared(String text) {
+    Graph g = IrParser.parse(text, "g.qir");
+    Pt2eFlow.prepareQat(g, new XnnpackQuantizer().setGlobal(SymmetricQuantizationConfig.get(false, true, false)), null);
+    return g;
+  }
+
+  private static Node only(Graph g, String op) {
+    Node found = null;
+    for (Node n : g.nodes()) {
+      if (n.op().name().equals(op)) {
+        assertEquals(null, found, "one " + op);
+        found = n;
+      }
+    }
+    return found;
+  }
+
+  @Test
+  void conv1dWithBiasAndBatchNorm1d() {
+    Graph g = prepared("""
+        graph @g(%x: f32[1,1,4]) {
+          param %w: f32[2,1,2] "conv.weight"
+          param %b: f32[2] "conv.bias"
+          param %bw: f32[2] "bn.weight"
+          param %bb: f32[2] "bn.bias"
+          buffer %rm: f32[2] "bn.running_mean"
+          buffer %rv: f32[2] "bn.running_var"
+          %conv1d: f32[1,2,3] = aten.conv1d(%x, %w, %b)
+          %batch_norm: f32[1,2,3] = aten.batch_norm(%conv1d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
+          return %batch_norm
+        }
+        data %w = dense [1.0, -2.0, 0.5, 3.0]
+        data %b = dense [0.25, -1.0]
+        data %bw = dense [2.0, 0.5]
+        data %bb = dense [0.1, -0.2]
+        data %rm = dense [0.5, -0.25]
+        data %rv = dense [4.0, 0.09]
+        """);
+    // Fused for training: the conv's weight is mul(w, reshape(scale_factor)), its bias zeros_like(b).
+    Node fused = only(g, "aten.conv1d");
+    assertEquals("aten.mul.Tensor", ((Value) fused.arg(1)).producer().arg(0) instanceof Value v
+        ? v.producer().op().name() : "");
+    new FoldConvBatchNormQat().run(g);
+    assertEquals(null, only(g, "aten.batch_norm"));
+    Node conv = only(g, "aten.conv1d");
+    // rsqrt = 1 / sqrt(var + eps); W' = w * (bn_w * rsqrt); b' = ((b - mean) * rsqrt) * bn_w + bn_b.
+    float r0 = 1f / (float) Math.sqrt(4.0f + EPS);
+    float r1 = 1f / (float) Math.sqrt(0.09f + EPS);
+    assertArrayEquals(new float[] {1.0f * (2.0f * r0), -2.0f * (2.0f * r0), 0.5f * (0.5f * r1), 3.0f * (0.5f * r1)},
+        g.constant("w").tensor().floats());
+    assertArrayEquals(new float[] {(0.25f - 0.5f) * r0 * 2.0f + 0.1f, (-1.0f - -0.25f) * r1 * 0.5f + -0.2f},
+        g.constant("b").tensor().floats());
+    assertEquals("b", ((Value) conv.arg(2)).name());
+  }
+
+  @Test
+  void conv2dWithoutBiasGetsOne() {
+    Graph g = prepared("""
+        graph @g(%x: f32[1,1,2,2]) {
+          param %w: f32[1,1,1,1] "conv.weight"
+          param %bw: f32[1] "bn.weight"
+          param %bb: f32[1] "bn.bias"
+          buffer %rm: f32[1] "bn.running_mean"
+          buffer %rv: f32[1] "bn.running_var"
+          %conv2d: f32[1,1,2,2] = aten.conv2d(%x, %w)
+          %batch_norm: f32[1,1,2,2] = aten.batch_norm(%conv2d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
+          return %batch_norm
+        }
+        data %w = dense [3.0]
+        data %bw = dense [0.5]
+        data %bb = dense [1.0]
+        data %rm = dense [2.0]
+        data %rv = dense [0.25]
+        """);
+    new FoldConvBatchNormQat().run(g);
+    Node conv = only(g, "aten.conv2d");
+    float r = 1f / (float) Math.sqrt(0.25f + EPS);
+    assertArrayEquals(new float[] {3.0f * (0.5f * r)}, g.constant("w").tensor().floats());
+    Value bias = (Value) conv.arg(2);
+    assertEquals("w_bias", bias.name());
+    assertArrayEquals(new float[] {(0f - 2.0f) * r * 0.5f + 1.0f}, g.constant("w_bias").tensor().floats());
+    assertEquals("conv.weight_bias", g.constant("w_bias").fqn());
+  }
+
+  @Test
+  void transposedConvolutionWithBatchNormIsRefused() {
+    QforgeException e = assertThrows(QforgeException.class, () -> prepared("""
+        graph @g(%x: f32[1,1,2,2]) {
+          param %w: f32[1,1,1,1] "conv.weight"
+          param %bw: f32[1] "bn.weight"
+          param %bb: f32[1] "bn.bias"
+          buffer %rm: f32[1] "bn.running_mean"
+          buffer %rv: f32[1] "bn.running_var"
+          %conv_transpose2d: f32[1,1,2,2] = aten.conv_transpose2d.input(%x, %w)
+          %batch_norm: f32[1,1,2,2] = aten.batch_norm(%conv_transpose2d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
+          return %batch_norm
+        }
+        data %w = dense [3.0]
+        data %bw = dense [0.5]
+        data %bb = dense [1.0]
+        data %rm = dense [2.0]
+        data %rv = dense [0.25]
+        """));
+    assertTrue(e.getMessage().startsWith("node %batch_norm (aten.batch_norm): QAT fusion of a transposed convolution"),
+        e.getMessage());
+  }
+}
