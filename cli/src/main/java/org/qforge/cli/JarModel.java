@@ -50,19 +50,7 @@ final class JarModel implements AutoCloseable {
     URLClassLoader loader = null;
     try {
       loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-      String pkg = mainClass.contains(".") ? mainClass.substring(0, mainClass.lastIndexOf('.') + 1) : "";
-      String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
-      try {
-        Class.forName(pkg + "VectorSupport", true, loader);
-      } catch (ClassNotFoundException e) {
-        // A jar from before the Vector API kernels: nothing to choose.
-      } finally {
-        if (before == null) {
-          System.clearProperty("qforge.vectorApi");
-        } else {
-          System.setProperty("qforge.vectorApi", before);
-        }
-      }
+      org.qforge.codegen.jar.RuntimeClasses.chooseVectorApi(loader, mainClass, vectorApi);
       Class<?> c = loader.loadClass(mainClass);
       Object instance = c.getConstructor().newInstance();
       Method run = c.getMethod("run", float[].class, float[].class);

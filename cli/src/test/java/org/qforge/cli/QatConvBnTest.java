@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qforge.frontend.npy.Npy;
 import org.qforge.frontend.pt2.Pt2Importer;
 import org.qforge.ir.Graph;
-import org.qforge.ir.Literal;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
@@ -58,7 +57,7 @@ class QatConvBnTest {
         continue;
       }
       Value observedValue = (Value) n.arg(0);
-      QParams q = observed.observers().get((int) ((Literal.Int) n.arg(1)).value()).calculateQParams();
+      QParams q = observed.observerOf(n).calculateQParams();
       if (observedValue.producer() != null && observedValue.producer().op().name().equals("aten.mul.Tensor")) {
         convWeights.add(q); // the BN-scaled conv weight
       }

@@ -111,16 +111,7 @@ public final class Engines {
     JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("bench.Model", backend, "benchmark", "bench"));
     Files.write(file, r.jar());
     URLClassLoader loader = new URLClassLoader(new URL[] {file.toUri().toURL()}, null);
-    String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
-    try {
-      Class.forName("bench.VectorSupport", true, loader);
-    } finally {
-      if (before == null) {
-        System.clearProperty("qforge.vectorApi");
-      } else {
-        System.setProperty("qforge.vectorApi", before);
-      }
-    }
+    org.qforge.codegen.jar.RuntimeClasses.chooseVectorApi(loader, "bench.Model", vectorApi);
     Class<?> c = loader.loadClass("bench.Model");
     Object instance = c.getConstructor().newInstance();
     Method run = c.getMethod("run", float[].class, float[].class);

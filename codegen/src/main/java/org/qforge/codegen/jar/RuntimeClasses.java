@@ -53,6 +53,30 @@ public final class RuntimeClasses {
     return out;
   }
 
+  /**
+   * Decides, for a compiled model loaded by {@code loader}, whether its integer kernels use the Vector
+   * API ({@code vectorApi}, if the JVM has the module) or the scalar loops: its {@code VectorSupport}
+   * reads {@code qforge.vectorApi} once, when initialized, which this does with the property set and
+   * then restores the property. A jar without {@code VectorSupport} (compiled before it) is left alone.
+   *
+   * @param modelClass the model's binary class name; runtime classes sit in its package
+   */
+  public static void chooseVectorApi(ClassLoader loader, String modelClass, boolean vectorApi) {
+    String pkg = modelClass.contains(".") ? modelClass.substring(0, modelClass.lastIndexOf('.') + 1) : "";
+    String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
+    try {
+      Class.forName(pkg + "VectorSupport", true, loader);
+    } catch (ClassNotFoundException e) {
+      // Nothing to choose.
+    } finally {
+      if (before == null) {
+        System.clearProperty("qforge.vectorApi");
+      } else {
+        System.setProperty("qforge.vectorApi", before);
+      }
+    }
+  }
+
   private static byte[] bytes(String resource) {
     try (InputStream in = RuntimeClasses.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {

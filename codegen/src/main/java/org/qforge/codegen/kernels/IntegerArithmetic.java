@@ -154,6 +154,11 @@ final class IntegerArithmetic {
       return clamp(toInt(add(call(MathFn.RINT, div(real, d(scale))), d(zeroPoint))));
     }
 
+    /** True if dividing a finite real value by {@code s_out} can never give NaN (finite and nonzero). */
+    boolean finiteDivisor() {
+      return Double.isFinite(scale) && scale != 0;
+    }
+
     /** {@code min(max(x, out_min), out_max)} of an int {@code x}. */
     Expr clamp(Expr x) {
       return call(MathFn.MIN_INT, call(MathFn.MAX_INT, x, i((int) min)), i((int) max));

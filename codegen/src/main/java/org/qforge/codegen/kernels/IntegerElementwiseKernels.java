@@ -2,25 +2,19 @@ package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.d;
-import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.mul;
 import static org.qforge.codegen.loop.Kb.store;
 import static org.qforge.codegen.loop.Kb.toDouble;
 
-import java.util.List;
-import org.qforge.codegen.loop.ArrayKind;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Kb;
-import org.qforge.codegen.loop.Stmt;
-import org.qforge.codegen.plan.ExecutionPlan;
-import org.qforge.ir.DType;
-import org.qforge.ir.Node;
 import org.qforge.ir.Value;
 
 /**
  * Element-by-element integer ops: {@code qforge.quantized_add} and {@code quantized_mul} (with
- * PyTorch's broadcasting of the two operands) and {@code qforge.requantize}. A same-shaped 8-bit add
- * with finite scales also has a Vector API form ({@code Int8VectorKernels.quantizedAdd}).
+ * PyTorch's broadcasting of the two operands) and {@code qforge.requantize}. They stay scalar: a
+ * Vector API add (two times faster alone) made C2 compile the conv kernel badly in most runs, its
+ * vector operations shared profiles with the conv's (resnet20 1.3 → 12–19 ms; bench/README.md).
  */
 final class IntegerElementwiseKernels {
   private IntegerElementwiseKernels() {}
@@ -68,43 +62,10 @@ final class IntegerElementwiseKernels {
           ? add(mul(toDouble(a), d(sa)), mul(toDouble(b), d(sb)))
           : mul(toDouble(mul(a, b)), d(sa * sb));
       // With finite scales and a nonzero output scale, real / s_out is never NaN.
-      boolean finite = Double.isFinite(sa) && Double.isFinite(sb) && Double.isFinite(output.scale())
-          && output.scale() != 0;
-      Stmt scalar = nest.wrap(store(out.array(), scalarStoreIndex(out, nest),
+      boolean finite = Double.isFinite(sa) && Double.isFinite(sb) && output.finiteDivisor();
+      return nest.wrap(store(out.array(), scalarStoreIndex(out, nest),
           finite ? output.quantizeFinite(real) : output.quantize(real)));
-      Stmt vector = isAdd && finite ? vectorAdd(plan, av, bv, node, output) : null;
-      return vector == null ? scalar : new Stmt.VectorOrScalar(vector, scalar);
     };
-  }
-
-  /**
-   * {@code Int8VectorKernels.quantizedAdd} for two 8-bit operands of the output's shape (no
-   * broadcasting) stored as bytes, or null: resnet20's residual adds, 1.7 ns an element in the
-   * scalar loop.
-   */
-  private static Stmt vectorAdd(ExecutionPlan plan, Value av, Value bv, Node node, IntegerArithmetic.Output output) {
-    Value result = node.result();
-    int[] od = result.type().dims();
-    Access a = Access.of(plan, av);
-    Access b = Access.of(plan, bv);
-    Access out = Access.of(plan, result);
-    if (!java.util.Arrays.equals(av.type().dims(), od) || !java.util.Arrays.equals(bv.type().dims(), od)
-        || !eightBit(av) || !eightBit(bv) || !eightBit(result) || a.array().kind() != ArrayKind.BYTE
-        || b.array().kind() != ArrayKind.BYTE || out.array().kind() != ArrayKind.BYTE) {
-      return null;
-    }
-    return new Stmt.Invoke("Int8VectorKernels", "quantizedAdd", List.of(a.array(), b.array(), out.array()),
-        List.of(i(a.offset()), i(b.offset()), i(out.offset()), i(result.type().numelInt()),
-            i(Math.toIntExact(IntegerArithmetic.intLiteral(node, "self_zero_point"))),
-            i(Math.toIntExact(IntegerArithmetic.intLiteral(node, "other_zero_point"))),
-            i(av.type().dtype() == DType.U8 ? 1 : 0), i(bv.type().dtype() == DType.U8 ? 1 : 0),
-            d(IntegerArithmetic.scale(node, "self_scale")), d(IntegerArithmetic.scale(node, "other_scale")),
-            d(output.scale()), d(output.zeroPoint()), d(output.min()), d(output.max())));
-  }
-
-  private static boolean eightBit(Value v) {
-    DType t = v.type().dtype();
-    return t == DType.I8 || t == DType.U8;
   }
 
   /**

@@ -3,6 +3,7 @@ package org.qforge.codegen.kernels;
 import static org.qforge.codegen.loop.Kb.d;
 import static org.qforge.codegen.loop.Kb.i;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.qforge.codegen.loop.ArrayKind;
 import org.qforge.codegen.loop.ArrayParam;
@@ -50,17 +51,13 @@ final class VectorKernelCalls {
    */
   static Stmt requantize(WeightQuantization wq, IntegerArithmetic.Output output, Access out, int accOff,
       int channelStride, int rowStride, Expr outOff, int channels, int rows, int cols) {
-    Access scales = wq.scalesAccess();
-    Access bias = wq.biasAccess();
-    if (!wq.quotientIsFinite(output) || out.array().kind() != ArrayKind.BYTE
-        || scales.array().kind() != ArrayKind.FLOAT || (bias != null && bias.array().kind() != ArrayKind.FLOAT)) {
+    if (!requantizable(wq, output, out)) {
       return null;
     }
-    return new Stmt.Invoke("Int8VectorKernels", "requantize",
-        List.of(Arena.SCRATCH_I32.param(), scales.array(), bias == null ? scales.array() : bias.array(), out.array()),
-        List.of(i(accOff), i(channelStride), i(rowStride), out.index(outOff), i(channels), i(rows), i(cols),
-            i(scales.offset()), i(bias == null ? -1 : bias.offset()), d(wq.inputScale), d(output.scale()),
-            d(output.zeroPoint()), d(output.min()), d(output.max())));
+    List<Expr> args = new ArrayList<>(List.of(i(accOff), i(channelStride), i(rowStride), out.index(outOff),
+        i(channels), i(rows), i(cols)));
+    args.addAll(requantizeTail(wq, output));
+    return new Stmt.Invoke("Int8VectorKernels", "requantize", requantizeArrays(wq, out), args);
   }
 
   /**
@@ -69,16 +66,35 @@ final class VectorKernelCalls {
    */
   static Stmt requantizeChannels(WeightQuantization wq, IntegerArithmetic.Output output, Access out, int accOff,
       Expr outOff, int channels) {
-    Access scales = wq.scalesAccess();
-    Access bias = wq.biasAccess();
-    if (!wq.quotientIsFinite(output) || out.array().kind() != ArrayKind.BYTE
-        || scales.array().kind() != ArrayKind.FLOAT || (bias != null && bias.array().kind() != ArrayKind.FLOAT)) {
+    if (!requantizable(wq, output, out)) {
       return null;
     }
-    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels",
-        List.of(Arena.SCRATCH_I32.param(), scales.array(), bias == null ? scales.array() : bias.array(), out.array()),
-        List.of(i(accOff), out.index(outOff), i(channels), i(scales.offset()), i(bias == null ? -1 : bias.offset()),
-            d(wq.inputScale), d(output.scale()), d(output.zeroPoint()), d(output.min()), d(output.max())));
+    List<Expr> args = new ArrayList<>(List.of(i(accOff), out.index(outOff), i(channels)));
+    args.addAll(requantizeTail(wq, output));
+    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels", requantizeArrays(wq, out), args);
+  }
+
+  /** The kernels need non-NaN real values, a byte output and float scales and bias. */
+  private static boolean requantizable(WeightQuantization wq, IntegerArithmetic.Output output, Access out) {
+    Access scales = wq.scalesAccess();
+    Access bias = wq.biasAccess();
+    return wq.quotientIsFinite(output) && out.array().kind() == ArrayKind.BYTE
+        && scales.array().kind() == ArrayKind.FLOAT && (bias == null || bias.array().kind() == ArrayKind.FLOAT);
+  }
+
+  /** Sums, scales, bias (the scales again without one: never read) and output. */
+  private static List<ArrayParam> requantizeArrays(WeightQuantization wq, Access out) {
+    Access scales = wq.scalesAccess();
+    Access bias = wq.biasAccess();
+    return List.of(Arena.SCRATCH_I32.param(), scales.array(), bias == null ? scales.array() : bias.array(),
+        out.array());
+  }
+
+  /** The arguments both requantize kernels end with: scale and bias offsets (-1: no bias), then the formula's constants. */
+  private static List<Expr> requantizeTail(WeightQuantization wq, IntegerArithmetic.Output output) {
+    Access bias = wq.biasAccess();
+    return List.of(i(wq.scalesAccess().offset()), i(bias == null ? -1 : bias.offset()), d(wq.inputScale),
+        d(output.scale()), d(output.zeroPoint()), d(output.min()), d(output.max()));
   }
 
   /** {@code ints[accOff + o] = Σ_k w[weightOff + o·depth + k] · ints[xOff + k]} for {@code o < rows}. */

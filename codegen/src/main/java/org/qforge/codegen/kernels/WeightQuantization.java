@@ -113,7 +113,7 @@ final class WeightQuantization {
 
   /** True if {@code real / s_out} can never be NaN (see {@link #quantize}). */
   boolean quotientIsFinite(IntegerArithmetic.Output output) {
-    return realIsFinite && Double.isFinite(output.scale()) && output.scale() != 0;
+    return realIsFinite && output.finiteDivisor();
   }
 
   /** Where {@code weight_scales} are. */

@@ -100,58 +100,9 @@ public final class Int8VectorKernels {
           if (hasBias) {
             real = real + b;
           }
-          out[q + x] = (byte) (int) Math.min(Math.max(Math.rint(real / outScale) + zeroPoint, min), max);
+          out[q + x] = quantized(real, outScale, zeroPoint, min, max);
         }
       }
-    }
-  }
-
-  /**
-   * A quantized add of two same-shaped int8 or uint8 tensors into int8 or uint8 bytes: for
-   * {@code i < n}, with {@code x} the byte read as the operand's dtype (unsigned: {@code & 0xff}),
-   *
-   * <pre>
-   *   real = (double) (a[aOff + i] - za) · sa + (double) (b[bOff + i] - zb) · sb
-   *   out[outOff + i] = (byte) min(max((int) (rint(real / outScale) + zeroPoint), min), max)
-   * </pre>
-   *
-   * — the generated loop's operations, lane by lane, for finite scales (the caller's guarantee), so
-   * the same bytes. Sixteen elements a step (the int species the other kernels use), two halves of
-   * eight doubles.
-   */
-  public static void quantizedAdd(byte[] a, byte[] b, byte[] out, int aOff, int bOff, int outOff, int n,
-      int za, int zb, int unsignedA, int unsignedB, double sa, double sb, double outScale, double zeroPoint,
-      double min, double max) {
-    int i = 0;
-    if (WIDE) {
-      for (; i + LANES <= n; i += LANES) {
-        IntVector x = (IntVector) ByteVector.fromArray(BYTES, a, aOff + i).convertShape(VectorOperators.B2I, INTS, 0);
-        IntVector y = (IntVector) ByteVector.fromArray(BYTES, b, bOff + i).convertShape(VectorOperators.B2I, INTS, 0);
-        if (unsignedA != 0) {
-          x = x.and(0xff);
-        }
-        if (unsignedB != 0) {
-          y = y.and(0xff);
-        }
-        x = x.sub(za);
-        y = y.sub(zb);
-        for (int half = 0; half < 2; half++) {
-          DoubleVector real = ((DoubleVector) x.convertShape(VectorOperators.I2D, DOUBLES_8, half)).mul(sa)
-              .add(((DoubleVector) y.convertShape(VectorOperators.I2D, DOUBLES_8, half)).mul(sb));
-          DoubleVector t = real.div(outScale).max(-QUOTIENT_RANGE).min(QUOTIENT_RANGE)
-              .add(MAGIC).sub(MAGIC).add(zeroPoint).max(min).min(max);
-          ((ByteVector) t.add(MAGIC).reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0))
-              .intoArray(out, outOff + i + 8 * half);
-        }
-      }
-    }
-    int lo = (int) min;
-    int hi = (int) max;
-    for (; i < n; i++) {
-      int x = unsignedA != 0 ? a[aOff + i] & 0xff : a[aOff + i];
-      int y = unsignedB != 0 ? b[bOff + i] & 0xff : b[bOff + i];
-      double real = (double) (x - za) * sa + (double) (y - zb) * sb;
-      out[outOff + i] = (byte) Math.min(Math.max((int) (Math.rint(real / outScale) + zeroPoint), lo), hi);
     }
   }
 
@@ -188,7 +139,7 @@ public final class Int8VectorKernels {
       if (hasBias) {
         real = real + (double) bias[biasOff + o];
       }
-      out[outOff + o] = (byte) (int) Math.min(Math.max(Math.rint(real / outScale) + zeroPoint, min), max);
+      out[outOff + o] = quantized(real, outScale, zeroPoint, min, max);
     }
   }
 
@@ -227,21 +178,10 @@ public final class Int8VectorKernels {
       a2 = a2.add(xv.mul(widened(w, r2 + k)));
       a3 = a3.add(xv.mul(widened(w, r3 + k)));
     }
-    int s0 = a0.reduceLanes(VectorOperators.ADD);
-    int s1 = a1.reduceLanes(VectorOperators.ADD);
-    int s2 = a2.reduceLanes(VectorOperators.ADD);
-    int s3 = a3.reduceLanes(VectorOperators.ADD);
-    for (int k = vectorDepth; k < depth; k++) {
-      int xk = x[xOff + k];
-      s0 += xk * w[r0 + k];
-      s1 += xk * w[r1 + k];
-      s2 += xk * w[r2 + k];
-      s3 += xk * w[r3 + k];
-    }
-    acc[at] = s0;
-    acc[at + 1] = s1;
-    acc[at + 2] = s2;
-    acc[at + 3] = s3;
+    acc[at] = a0.reduceLanes(VectorOperators.ADD) + tail(w, x, r0, xOff, vectorDepth, depth);
+    acc[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(w, x, r1, xOff, vectorDepth, depth);
+    acc[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail(w, x, r2, xOff, vectorDepth, depth);
+    acc[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail(w, x, r3, xOff, vectorDepth, depth);
   }
 
   private static void dotEightRows(byte[] w, int[] x, int[] acc, int r0, int xOff, int at, int depth) {
@@ -292,11 +232,7 @@ public final class Int8VectorKernels {
     for (int k = 0; k < vectorDepth; k += LANES) {
       a = a.add(IntVector.fromArray(INTS, x, xOff + k).mul(widened(w, r + k)));
     }
-    int s = a.reduceLanes(VectorOperators.ADD);
-    for (int k = vectorDepth; k < depth; k++) {
-      s += x[xOff + k] * w[r + k];
-    }
-    return s;
+    return a.reduceLanes(VectorOperators.ADD) + tail(w, x, r, xOff, vectorDepth, depth);
   }
 
   /**
@@ -516,6 +452,11 @@ public final class Int8VectorKernels {
       s += w[w0 + t] * in[at + in[tableOff + t]];
     }
     return s;
+  }
+
+  /** The scalar quantization the vector loops repeat lane by lane, for the elements they leave over. */
+  private static byte quantized(double real, double outScale, double zeroPoint, double min, double max) {
+    return (byte) (int) Math.min(Math.max(Math.rint(real / outScale) + zeroPoint, min), max);
   }
 
   private static IntVector widened(byte[] w, int at) {

@@ -332,8 +332,8 @@ class IntegerKernelsTest {
   }
 
   @Test
-  void sameShapedAddsOnTheVectorKernel() throws Exception {
-    // 42 elements: two 16-lane steps and a scalar tail of 10; signed, then unsigned operands.
+  void sameShapedAddsOfI8AndU8() throws Exception {
+    // Same-shaped signed, then unsigned operands (resnet's residual adds).
     for (DType t : List.of(DType.I8, DType.U8)) {
       Prog p = new Prog();
       Value x = p.input(2, 3, 7);

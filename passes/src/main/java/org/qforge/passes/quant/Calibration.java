@@ -1,7 +1,6 @@
 package org.qforge.passes.quant;
 
 import java.util.function.IntConsumer;
-import org.qforge.ir.Literal;
 import org.qforge.ir.QforgeException;
 import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
@@ -38,19 +37,12 @@ public final class Calibration {
       throw new QforgeException(source + ": " + rows + " calibration samples is not a multiple of the model's batch size "
           + batch);
     }
-    int perRow = samples.numel() / rows;
-    for (int i = 0; i < samples.numel(); i++) {
-      double v = samples.getDouble(i);
-      if (Double.isNaN(v) || Double.isInfinite(v)) {
-        throw new QforgeException(source + ": sample " + (i / perRow) + " contains " + v + " (element "
-            + (i % perRow) + "); calibration data must be finite");
-      }
-    }
+    FiniteRows.require(samples, rows, source, "sample", "calibration");
     Interpreter interpreter = new Interpreter(observed.graph());
     for (int g = 0; g < rows / batch; g++) {
       interpreter.run(java.util.List.of(samples.sliceRows(g * batch, batch)), (node, results) -> {
         if (node.op().name().equals("qforge.observe")) {
-          observed.observers().get((int) ((Literal.Int) node.arg(1)).value()).observe(results.get(0));
+          observed.observerOf(node).observe(results.get(0));
         }
       });
       progress.accept(g + 1);

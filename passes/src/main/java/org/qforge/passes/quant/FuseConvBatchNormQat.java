@@ -85,7 +85,8 @@ public final class FuseConvBatchNormQat implements Pass {
     biasShape[1] = -1;
 
     Value runningVar = (Value) bn.arg("running_var");
-    Value std = insert(g, conv, "aten.sqrt", "sqrt", runningVarPlusEps(g, conv, runningVar));
+    Value std = insert(g, conv, "aten.sqrt", "sqrt",
+        insert(g, conv, "aten.add.Tensor", "add", runningVar, new Literal.Float(BN_EPS)));
     Value scaleFactor = insert(g, conv, "aten.div.Tensor", "div", bnW, std);
     Value scaledW = insert(g, conv, "aten.mul.Tensor", "mul", w,
         insert(g, conv, "aten.reshape", "reshape", scaleFactor, Literal.IntList.of(weightShape)));
@@ -125,11 +126,6 @@ public final class FuseConvBatchNormQat implements Pass {
     }
     g.erase(bn);
     g.erase(conv);
-  }
-
-  /** {@code running_var + 1e-5}, inserted before {@code anchor}. */
-  private Value runningVarPlusEps(Graph g, Node anchor, Value runningVar) {
-    return insert(g, anchor, "aten.add.Tensor", "add", runningVar, new Literal.Float(BN_EPS));
   }
 
   private Value insert(Graph g, Node anchor, String op, String base, Argument... args) {

@@ -3,6 +3,8 @@ package org.qforge.passes.quant;
 import java.util.List;
 import java.util.Map;
 import org.qforge.ir.Graph;
+import org.qforge.ir.Literal;
+import org.qforge.ir.Node;
 import org.qforge.passes.quant.observer.Observer;
 
 /**
@@ -16,4 +18,10 @@ import org.qforge.passes.quant.observer.Observer;
  * @param observerMap every annotated edge or output with its observer (null where its spec was None)
  */
 public record ObservedGraph(Graph graph, Annotations annotations, List<Observer> observers,
-    Map<EdgeOrNode, Observer> observerMap) {}
+    Map<EdgeOrNode, Observer> observerMap) {
+
+  /** The observer a {@code qforge.observe} node refers to (its second argument is the index). */
+  public Observer observerOf(Node observe) {
+    return observers.get(Math.toIntExact(((Literal.Int) observe.arg(1)).value()));
+  }
+}

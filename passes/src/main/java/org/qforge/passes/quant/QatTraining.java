@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import org.qforge.ir.Graph;
-import org.qforge.ir.Literal;
 import org.qforge.ir.QforgeException;
 import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
@@ -49,15 +48,7 @@ public final class QatTraining {
     if (count == 0) {
       throw new QforgeException(source + ": there are no training batches; give at least one");
     }
-    int perBatch = batches.numel() / count;
-    for (int i = 0; i < batches.numel(); i++) {
-      double v = batches.getDouble(i);
-      if (Double.isNaN(v) || Double.isInfinite(v)) {
-        throw new QforgeException(source + ": batch " + (i / perBatch) + " contains " + v + " (element "
-            + (i % perBatch) + "); training data must be finite");
-      }
-    }
-    List<Observer> observers = observed.observers();
+    FiniteRows.require(batches, count, source, "batch", "training");
     Interpreter interpreter = new Interpreter(g);
     for (int k = 0; k < count; k++) {
       Tensor batch = batches.sliceRows(k, 1).reshape(input.type().dims());
@@ -65,7 +56,7 @@ public final class QatTraining {
         if (!node.op().name().equals("qforge.observe")) {
           return results;
         }
-        Observer o = observers.get((int) ((Literal.Int) node.arg(1)).value());
+        Observer o = observed.observerOf(node);
         if (o instanceof FusedMovingAvgObsFakeQuantize fq) {
           return List.of(fq.forward(results.get(0)));
         }

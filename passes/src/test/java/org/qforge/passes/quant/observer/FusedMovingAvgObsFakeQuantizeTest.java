@@ -84,8 +84,10 @@ class FusedMovingAvgObsFakeQuantizeTest {
     FusedMovingAvgObsFakeQuantize fq = new FusedMovingAvgObsFakeQuantize(WEIGHT_PER_CHANNEL, 0x1p-12f, 0.01f);
     // Channel 0: [-0.5, 0.25]; channel 1: [-0.1, 0.2].
     fq.forward(Tensor.ofFloats(new float[] {-0.5f, 0.25f, -0.1f, 0.2f}, 2, 2));
-    assertArrayEquals(new float[] {(float) (0.99609375 / 254),
-        ChooseQuantizationParams.choose(-0.1f, 0.2f, -127, 127, true).scale()}, fq.trainingScales());
+    // Channel 1: max scale 0.2f/127 (it beats 0.1/128), range [-128·s, 127·s] rounded to float, / 254.
+    double s1 = 0.2f / 127f;
+    double s1Range = (double) (float) (s1 * 127) - (float) (s1 * -128); // in double, divided in double
+    assertArrayEquals(new float[] {(float) (0.99609375 / 254), (float) (s1Range / 254)}, fq.trainingScales());
     // Convert uses the Python rule on the same range: max(|min|, max) / 127 per channel, zero point 0.
     QParams q = fq.calculateQParams();
     assertArrayEquals(new float[] {0.5f / 127f, 0.2f / 127f}, q.scales());
