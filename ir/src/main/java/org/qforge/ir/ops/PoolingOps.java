@@ -177,12 +177,17 @@ final class PoolingOps {
     double[] x = Elements.toDoubles(input);
     double[] out = new double[planes * outH * outW];
     if (outH == 1 && outW == 1) {
-      // PyTorch computes a 1x1 adaptive pool as mean(dims=[-1, -2]), which sums first and then
-      // divides once; the sum is accumulated in double like our mean.
+      // PyTorch computes a 1x1 adaptive pool as mean(dims=[-1, -2]): ATen's float32 cascade sum
+      // (CascadeSum), then one division.
+      float[] floats = input.dtype() == DType.F32 ? input.floats() : null;
       for (int plane = 0; plane < planes; plane++) {
         double sum = 0;
-        for (int i = plane * h * w; i < (plane + 1) * h * w; i++) {
-          sum += x[i];
+        if (floats != null && h * w < 32768) {
+          sum = CascadeSum.sum(floats, plane * h * w, h * w);
+        } else {
+          for (int i = plane * h * w; i < (plane + 1) * h * w; i++) {
+            sum += x[i];
+          }
         }
         out[plane] = round(single, round(single, sum) / (h * w));
       }

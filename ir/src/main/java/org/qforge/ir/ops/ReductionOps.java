@@ -16,10 +16,15 @@ import org.qforge.ir.Tensor;
 import org.qforge.ir.TensorType;
 
 /**
- * Sums and means over dimensions, softmax and log-softmax. Floating-point sums accumulate in double
- * and round once to the result dtype; integer sums accumulate in 64-bit integers.
+ * Sums and means over dimensions, softmax and log-softmax. A float32 sum over the innermost
+ * dimensions is ATen's {@link CascadeSum}, bit for bit (PT2E observers see its last bits); other
+ * floating-point sums accumulate in double and round once to the result dtype; integer sums
+ * accumulate in 64-bit integers. A mean is the sum in the result dtype divided by the count.
  */
 final class ReductionOps {
+  /** ATen splits reductions of this many elements or more across threads, changing the order. */
+  private static final int ATEN_GRAIN_SIZE = 32768;
+
   private ReductionOps() {}
 
   static List<OpDef> definitions() {
@@ -158,16 +163,24 @@ final class ReductionOps {
       }
       return out;
     }
-    double[] values = Elements.toDoubles(x);
-    double[] acc = new double[outCount];
-    for (int i = 0; i < n; i++) {
-      acc[pos] += values[i];
-      pos = step(counter, dims, outStrides, pos);
-    }
     int count = 1;
     for (int d = 0; d < rank; d++) {
       if (r.reduced[d]) {
         count *= dims[d];
+      }
+    }
+    double[] acc = new double[outCount];
+    if (x.dtype() == DType.F32 && reducesInnermost(r.reduced) && n < ATEN_GRAIN_SIZE) {
+      // ATen's float32 cascade over each contiguous run, bit for bit (see CascadeSum).
+      float[] values = x.floats();
+      for (int i = 0; i < outCount; i++) {
+        acc[i] = CascadeSum.sum(values, i * count, count);
+      }
+    } else {
+      double[] values = Elements.toDoubles(x);
+      for (int i = 0; i < n; i++) {
+        acc[pos] += values[i];
+        pos = step(counter, dims, outStrides, pos);
       }
     }
     boolean single = r.outType.dtype() != DType.F64;
@@ -177,6 +190,20 @@ final class ReductionOps {
       out.setDouble(i, mean ? s / count : s);
     }
     return out;
+  }
+
+  /** Whether the reduced dims are exactly the innermost ones, so each output sums a contiguous run. */
+  private static boolean reducesInnermost(boolean[] reduced) {
+    int d = reduced.length - 1;
+    while (d >= 0 && reduced[d]) {
+      d--;
+    }
+    for (; d >= 0; d--) {
+      if (reduced[d]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Advances the input multi-index odometer and returns the matching output position. */

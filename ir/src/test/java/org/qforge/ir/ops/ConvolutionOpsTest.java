@@ -123,6 +123,45 @@ class ConvolutionOpsTest {
   }
 
   @Test
+  void ungroupedConvolutionIsFusedChainsFromZeroAddedToTheBias() {
+    // Nine taps of 1 * 1 and bias 2^24: the chain from zero is exactly 9, and 2^24 + 9 rounds to
+    // 2^24 + 8 (ties to even). Starting the chain from the bias would lose every 1 (2^24 + 1 rounds
+    // back to 2^24).
+    Tensor x = f32(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, 1, 1, 3, 3);
+    Tensor w = f32(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, 1, 1, 3, 3);
+    Tensor b = f32(new float[] {16777216f}, 1);
+    assertValues(run("aten.conv2d", x, w, b).out(), 16777224);
+  }
+
+  @Test
+  void groupedConvolutionIsOneFusedChainFromTheBias() {
+    // oneDNN's depthwise kernel starts its accumulator at the bias: every 2^24 + 1 rounds back.
+    float[] ones = new float[18];
+    java.util.Arrays.fill(ones, 1f);
+    Tensor x = f32(ones, 1, 2, 3, 3);
+    Tensor w = f32(ones, 2, 1, 3, 3);
+    Tensor b = f32(new float[] {16777216f, 16777216f}, 2);
+    assertValues(run("aten.conv2d", x, w, b, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2).out(),
+        16777216, 16777216);
+  }
+
+  @Test
+  void longReductionsAreCutIntoEqualGemmBlocks() {
+    // 1x1 convolution over 576 channels: two K blocks of 288. The first holds 2^24 and 287 ones
+    // (each lost: 2^24 + 1 rounds back), the second 288 ones, exactly 288; bias 0 + 2^24 + 288.
+    // One chain over all 576 would stay at 2^24; blocks of 512 + 64 would give 2^24 + 64.
+    float[] xs = new float[576];
+    java.util.Arrays.fill(xs, 1f);
+    xs[0] = 16777216f;
+    float[] ws = new float[576];
+    java.util.Arrays.fill(ws, 1f);
+    Tensor x = f32(xs, 1, 576, 1, 1);
+    Tensor w = f32(ws, 1, 576, 1, 1);
+    Tensor b = f32(new float[] {0f}, 1);
+    assertValues(run("aten.conv2d", x, w, b).out(), 16777216 + 288);
+  }
+
+  @Test
   void conv2dStridePaddingDilationGroups() {
     checkConv2d(new Case(2, 3, 7, 6, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1), true, 10);
     checkConv2d(new Case(1, 3, 9, 8, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1), true, 20); // stride 2, pad 1

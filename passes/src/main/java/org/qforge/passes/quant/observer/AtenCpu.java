@@ -2,20 +2,21 @@ package org.qforge.passes.quant.observer;
 
 import org.qforge.ir.DType;
 import org.qforge.ir.Tensor;
+import org.qforge.ir.ops.CascadeSum;
 
 /**
  * The few ATen CPU kernels the observers need, reproduced with ATen's exact float32 arithmetic and
- * evaluation order (PyTorch 2.x on x86-64, where ATen dispatches to its AVX-512 kernels on the machine
- * that produced the reference data).
+ * evaluation order (PyTorch 2.x on x86-64, where ATen dispatched to its AVX2 kernels on the machine that
+ * produced the reference data).
  *
  * <p>How each machine-dependent choice was settled:
  * <ul>
  *   <li>{@link #cumsum} accumulates in double ({@code acc_type<float, is_cuda=false>}), not float as one
  *       might assume: with a float accumulator the L2 search of one recorded digits_rescnn histogram
  *       ({@code conv2d_2}) ends one step later than PyTorch's; with double all eighteen agree.
- *   <li>{@link #cascadeSum} uses {@link #FLOAT_LANES} = 16 (AVX-512). Only the last bits of sums of
- *       fractional values depend on it; 8 lanes reproduce the recorded states equally well, so the
- *       data do not decide between them.
+ *   <li>{@link #cascadeSum} is {@link CascadeSum} with 8 lanes: the recorded histogram states do not
+ *       decide between 8 and 16, but digits_rescnn's recorded adaptive-average-pool output (a mean
+ *       over 16 elements) matches only 8, ATen's AVX2 kernels.
  *   <li>{@link #linspace}: {@code start + step * idx} is taken as one fused multiply-add, since GCC
  *       contracts it in ATen's FMA-enabled kernel builds (default {@code -ffp-contract=fast}). This is
  *       not confirmed by the data: it moves a few upscaled histogram pieces across a bin edge, and the
@@ -23,13 +24,6 @@ import org.qforge.ir.Tensor;
  * </ul>
  */
 final class AtenCpu {
-
-  /**
-   * Floats per {@code Vectorized<float>}: 16 with ATen's AVX-512 kernels (the CPU capability chosen on
-   * the machine that produced the reference data), 8 with AVX2. Only the last bits of a float32 sum of
-   * fractional values depend on it.
-   */
-  static final int FLOAT_LANES = 16;
 
   private AtenCpu() {}
 
@@ -97,118 +91,14 @@ final class AtenCpu {
     return new float[][] {lo, hi};
   }
 
-  /**
-   * {@code torch.sum} of a contiguous 1-D float32 tensor on CPU: {@code cascade_sum} in
-   * {@code SumKernel.cpp}. The data are read as vectors of {@code lanes} floats, summed four vectors
-   * abreast ({@code row_sum}'s ILP factor) with the multi-level accumulators of {@code multi_row_sum},
-   * the four partial vectors are added lane-wise, then the scalar tail and the lanes are added in
-   * order. The accumulator type is float ({@code acc_type<float, is_cuda=true>}).
-   * Tensors shorter than one vector take the scalar path (same cascade, one lane). Valid below ATen's
-   * parallel grain size of 32768 elements (larger tensors are reduced in per-thread chunks).
-   */
+  /** {@code torch.sum} of a contiguous 1-D float32 tensor on CPU ({@link CascadeSum}). */
   static float cascadeSum(float[] v, int lanes) {
-    int n = v.length;
-    if (n < lanes) {
-      // scalar_outer_sum -> row_sum<float> over single elements, added into the zero-filled output
-      return 0f + rowSum(v, 0, n, 1)[0];
-    }
-    int vecCount = n / lanes;
-    float[] vec = rowSum(v, 0, vecCount, lanes);
-    float acc = 0f;
-    for (int k = vecCount * lanes; k < n; k++) {
-      acc += v[k];
-    }
-    for (int l = 0; l < lanes; l++) {
-      acc += vec[l];
-    }
-    return 0f + acc; // CastStoreAccumulate adds into the zero-filled output
+    return CascadeSum.sum(v, 0, v.length, lanes);
   }
 
   /** {@link #cascadeSum(float[], int)} with the reference machine's vector width. */
   static float cascadeSum(float[] v) {
-    return cascadeSum(v, FLOAT_LANES);
-  }
-
-  /**
-   * {@code row_sum}: {@code size} consecutive "elements" of {@code lanes} floats starting at element
-   * {@code first}, as a (-1, 4) array summed by {@link #multiRowSum}, then the leftover elements into
-   * row 0, then rows 1..3 into row 0.
-   */
-  private static float[] rowSum(float[] v, int first, int size, int lanes) {
-    final int ilp = 4;
-    int sizeIlp = size / ilp;
-    float[][] partial = multiRowSum(v, first, sizeIlp, ilp, lanes);
-    for (int i = sizeIlp * ilp; i < size; i++) {
-      addElement(partial[0], v, first + i, lanes);
-    }
-    for (int k = 1; k < ilp; k++) {
-      for (int l = 0; l < lanes; l++) {
-        partial[0][l] += partial[k][l];
-      }
-    }
-    return partial[0];
-  }
-
-  /**
-   * {@code multi_row_sum}: {@code nrows} accumulators over {@code size} rows of {@code nrows} elements,
-   * with four cascade levels of {@code 2^level_power} rows each so that only partial sums of similar
-   * magnitude are added.
-   */
-  private static float[][] multiRowSum(float[] v, int first, int size, int nrows, int lanes) {
-    final int numLevels = 4;
-    int levelPower = Math.max(4, ceilLog2(size) / numLevels);
-    int levelStep = 1 << levelPower;
-    long levelMask = levelStep - 1;
-    float[][][] acc = new float[numLevels][nrows][lanes];
-    int i = 0;
-    while (i + levelStep <= size) {
-      for (int j = 0; j < levelStep; j++, i++) {
-        for (int k = 0; k < nrows; k++) {
-          addElement(acc[0][k], v, first + i * nrows + k, lanes);
-        }
-      }
-      for (int j = 1; j < numLevels; j++) {
-        for (int k = 0; k < nrows; k++) {
-          for (int l = 0; l < lanes; l++) {
-            acc[j][k][l] += acc[j - 1][k][l];
-            acc[j - 1][k][l] = 0f;
-          }
-        }
-        long mask = levelMask << (j * levelPower);
-        if ((i & mask) != 0) {
-          break;
-        }
-      }
-    }
-    for (; i < size; i++) {
-      for (int k = 0; k < nrows; k++) {
-        addElement(acc[0][k], v, first + i * nrows + k, lanes);
-      }
-    }
-    for (int j = 1; j < numLevels; j++) {
-      for (int k = 0; k < nrows; k++) {
-        for (int l = 0; l < lanes; l++) {
-          acc[0][k][l] += acc[j][k][l];
-        }
-      }
-    }
-    return acc[0];
-  }
-
-  /** acc += element {@code e} (a vector of {@code lanes} floats) of {@code v}. */
-  private static void addElement(float[] acc, float[] v, int e, int lanes) {
-    int base = e * lanes;
-    for (int l = 0; l < lanes; l++) {
-      acc[l] += v[base + l];
-    }
-  }
-
-  /** c10's {@code CeilLog2}: 1 for x &lt;= 2, otherwise ceil(log2(x)). */
-  private static int ceilLog2(long x) {
-    if (x <= 2) {
-      return 1;
-    }
-    return 64 - Long.numberOfLeadingZeros(x - 1);
+    return CascadeSum.sum(v, 0, v.length);
   }
 
   /**
