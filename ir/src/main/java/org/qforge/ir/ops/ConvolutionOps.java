@@ -19,30 +19,36 @@ import org.qforge.ir.TensorType;
  * {@code transposed} and the weight's rank.
  *
  * <p>The direct convolution reproduces PyTorch's CPU float32 results bit for bit, because PT2E's
- * histogram observer is sensitive to the last bit of activations (an activation maximum one ulp off
+ * histogram observers are sensitive to the last bit of activations (an activation maximum one ulp off
  * moves a scale by one ulp, and every dequantized output with it). Two orders, as PyTorch picks its
  * kernel ({@code ConvParams::use_mkldnn}) for the batch-1 models we meet:
  * <ul>
- *   <li>Ungrouped: im2col and a BLAS GEMM over K = (channel, ky, kx). Each output starts from its
- *       bias; K is cut into {@code ceil(K / 512)} equal chunks ({@link #GEMM_K_BLOCK}); each chunk is
- *       a chain of fused multiply-adds from zero in K order, then added to the output.
+ *   <li>Ungrouped: im2col and OpenBLAS's sgemm over K = (channel, ky, kx), with M = output positions
+ *       and N = output channels. Each output starts from its bias. A product of at most
+ *       {@link #GEMM_SMALL_MNK} multiply-adds goes to the small-matrix kernel: one chain of fused
+ *       multiply-adds from zero in K order, then added to the bias. A larger one is blocked in K as
+ *       OpenBLAS's level-3 driver does ({@link #gemmKBlocks}); each block is such a chain, added to
+ *       the output in turn.
  *   <li>Grouped (depthwise): oneDNN, one chain of fused multiply-adds in (ky, kx) order starting
  *       from the bias.
  * </ul>
  * Settled against PyTorch's own numbers: digits_rescnn's recorded fp32 activations agree element
- * for element (K = 9, 144, 288); ResNet-20's 34 activation scales agree to the bit only with the
- * split (K = 576 is two chunks of 288; with one chain five scales are an ulp off, with 512 + 64 or a
- * 256 limit others are); digits_dwnet's scales agree only with the depthwise chain from the bias.
- * PyTorch also sends batches above 1, kernels larger than 3x3 and large inputs to oneDNN, whose
- * blocked order for ungrouped convolutions is not reproduced. Transposed convolution accumulates in
- * double.
+ * for element (K = 9, 144, 288), ResNet-20's 34 activation scales agree to the bit only with the
+ * blocking (K = 576 in 64x64 outputs is two blocks of 288), digits_dwnet's only with the depthwise
+ * chain from the bias. The block sizes and the small-kernel bound are OpenBLAS 0.3.31's with
+ * SkylakeX kernels, checked against that library (K from 576 to 2304, products on both sides of the
+ * bound). PyTorch also sends batches above 1, kernels larger than 3x3 and large inputs to oneDNN,
+ * whose blocked order for ungrouped convolutions is not reproduced. Transposed convolution
+ * accumulates in double.
  */
 final class ConvolutionOps {
-  /**
-   * The GEMM's K block: a reduction longer than this is cut into equal chunks. The data fix it
-   * between 288 and 575; 512 is where BLAS GEMMs block K for these kernels.
-   */
-  static final int GEMM_K_BLOCK = 512;
+  /** OpenBLAS's K block ({@code GEMM_Q}) for its SkylakeX sgemm kernels, and its M unroll. */
+  static final int GEMM_Q = 448;
+
+  private static final int GEMM_UNROLL_M = 16;
+
+  /** OpenBLAS takes products of at most this many multiply-adds (M·N·K) to its unblocked small kernels. */
+  static final long GEMM_SMALL_MNK = 1_000_000L;
 
   private ConvolutionOps() {}
 
@@ -162,8 +168,13 @@ final class ConvolutionOps {
     int taps = cPerGroup * g.kernelH * g.kernelW;
     // Grouped convolutions go to oneDNN, the rest to im2col + GEMM (see the class comment).
     boolean gemm = g.groups == 1;
-    int chunks = gemm ? (taps + GEMM_K_BLOCK - 1) / GEMM_K_BLOCK : 1;
-    int chunk = (taps + chunks - 1) / chunks;
+    boolean small = (long) oh * ow * oc * taps <= GEMM_SMALL_MNK;
+    java.util.Set<Integer> blockEnds = new java.util.HashSet<>();
+    int end = 0;
+    for (int block : gemm && !small ? gemmKBlocks(taps) : new int[] {taps}) {
+      end += block;
+      blockEnds.add(end);
+    }
     double[] out = new double[g.batch * oc * oh * ow];
     float[] partial = new float[oh * ow];
     for (int n = 0; n < g.batch; n++) {
@@ -196,7 +207,7 @@ final class ConvolutionOps {
                 }
               }
               tap++;
-              if (tap % chunk == 0 || tap == taps) {
+              if (blockEnds.contains(tap)) {
                 for (int i = 0; i < oh * ow; i++) {
                   out[outBase + i] = (float) out[outBase + i] + partial[i];
                   partial[i] = 0f;
@@ -208,6 +219,25 @@ final class ConvolutionOps {
       }
     }
     return out;
+  }
+
+  /**
+   * OpenBLAS's level-3 K blocking: while at least {@code 2 * GEMM_Q} remain take {@code GEMM_Q};
+   * more than {@code GEMM_Q} are halved, rounded up to the M unroll; the rest is the last block.
+   */
+  static int[] gemmKBlocks(int k) {
+    java.util.List<Integer> blocks = new java.util.ArrayList<>();
+    for (int done = 0; done < k; ) {
+      int block = k - done;
+      if (block >= 2 * GEMM_Q) {
+        block = GEMM_Q;
+      } else if (block > GEMM_Q) {
+        block = (block / 2 + GEMM_UNROLL_M - 1) / GEMM_UNROLL_M * GEMM_UNROLL_M;
+      }
+      blocks.add(block);
+      done += block;
+    }
+    return blocks.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /**

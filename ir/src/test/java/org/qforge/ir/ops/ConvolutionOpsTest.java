@@ -146,19 +146,41 @@ class ConvolutionOpsTest {
   }
 
   @Test
-  void longReductionsAreCutIntoEqualGemmBlocks() {
-    // 1x1 convolution over 576 channels: two K blocks of 288. The first holds 2^24 and 287 ones
-    // (each lost: 2^24 + 1 rounds back), the second 288 ones, exactly 288; bias 0 + 2^24 + 288.
-    // One chain over all 576 would stay at 2^24; blocks of 512 + 64 would give 2^24 + 64.
-    float[] xs = new float[576];
+  void largeGemmsAreBlockedInKAsOpenBlasDoes() {
+    // 1x1 convolution over 576 channels on a 42x42 image: M·N·K = 1764 · 1 · 576 > 10^6, so two K
+    // blocks of 288. The first holds 2^24 and 287 ones (each lost: 2^24 + 1 rounds back), the second
+    // 288 ones, exactly 288: bias 0 + 2^24 + 288. One chain over all 576 would stay at 2^24.
+    int positions = 42 * 42;
+    float[] xs = new float[576 * positions];
     java.util.Arrays.fill(xs, 1f);
-    xs[0] = 16777216f;
+    java.util.Arrays.fill(xs, 0, positions, 16777216f);
     float[] ws = new float[576];
     java.util.Arrays.fill(ws, 1f);
-    Tensor x = f32(xs, 1, 576, 1, 1);
     Tensor w = f32(ws, 1, 576, 1, 1);
     Tensor b = f32(new float[] {0f}, 1);
-    assertValues(run("aten.conv2d", x, w, b).out(), 16777216 + 288);
+    Tensor big = run("aten.conv2d", f32(xs, 1, 576, 42, 42), w, b).out();
+    assertEquals(16777216f + 288f, big.getDouble(0));
+    assertEquals(16777216f + 288f, big.getDouble(positions - 1));
+    // The same reduction on one position is a small product: one chain, every one lost.
+    float[] one = new float[576];
+    java.util.Arrays.fill(one, 1f);
+    one[0] = 16777216f;
+    assertValues(run("aten.conv2d", f32(one, 1, 576, 1, 1), w, b).out(), 16777216);
+  }
+
+  @Test
+  void kBlocksFollowOpenBlasLevel3Driver() {
+    assertEquals(List.of(288), boxed(ConvolutionOps.gemmKBlocks(288)));
+    assertEquals(List.of(448), boxed(ConvolutionOps.gemmKBlocks(448)));
+    assertEquals(List.of(288, 288), boxed(ConvolutionOps.gemmKBlocks(576)));
+    // 1000: 552 remain after 448, halved to 276 and rounded up to 288, then 264 (checked against
+    // OpenBLAS 0.3.31, as are the others).
+    assertEquals(List.of(448, 288, 264), boxed(ConvolutionOps.gemmKBlocks(1000)));
+    assertEquals(List.of(448, 448, 448, 448, 256, 256), boxed(ConvolutionOps.gemmKBlocks(2304)));
+  }
+
+  private static List<Integer> boxed(int[] a) {
+    return java.util.Arrays.stream(a).boxed().toList();
   }
 
   @Test
