@@ -89,7 +89,7 @@ final class QuantizeOptions {
     Pt2eFlow.convert(observed, !noFoldQuantize, false, sink);
   }
 
-  /** prepare_qat_pt2e, one train-mode forward pass per batch, convert_pt2e. */
+  /** prepare_qat_pt2e, one train-mode forward pass per batch, move_exported_model_to_eval, convert_pt2e. */
   private void quantizeAwareOfTraining(Graph g, CommandLine cl) {
     if (trainBatches == null) {
       throw new CommandLine.ParameterException(cl, "--qat needs --train-batches=B.npy ([K, batch, ...])");
@@ -105,6 +105,7 @@ final class QuantizeOptions {
     try (Progress p = Progress.start("train", batches.type().rank() == 0 ? 0 : batches.type().dim(0))) {
       QatTraining.run(observed, batches, trainBatches.toString(), p.reporter());
     }
+    Pt2eFlow.moveToEval(observed, sink);
     Pt2eFlow.convert(observed, !noFoldQuantize, false, sink);
   }
 

@@ -19,7 +19,8 @@ import org.qforge.passes.quant.xnnpack.XnnpackQuantizer;
 /**
  * {@code _fuse_conv_bn_qat} then {@code _fold_conv_bn_qat} on small graphs, the folded weight and bias
  * checked against values worked out here (issue 8): conv1d + batch_norm1d with a conv bias, conv2d
- * without one (the fold creates {@code <weight>_bias}), and a transposed conv refused clearly.
+ * without one (the fold creates {@code <weight>_bias}), conv_transpose2d (+ relu) and conv_transpose1d,
+ * whose weights fold along their output axis 1, and a grouped transposed conv refused clearly.
  */
 class FoldConvBatchNormQatTest {
   private static final float EPS = 1e-5f;
@@ -109,25 +110,104 @@ class FoldConvBatchNormQatTest {
   }
 
   @Test
-  void transposedConvolutionWithBatchNormIsRefused() {
-    QforgeException e = assertThrows(QforgeException.class, () -> prepared("""
+  void convTranspose2dWithBiasBatchNormAndRelu() {
+    Graph g = prepared("""
         graph @g(%x: f32[1,1,2,2]) {
-          param %w: f32[1,1,1,1] "conv.weight"
-          param %bw: f32[1] "bn.weight"
-          param %bb: f32[1] "bn.bias"
-          buffer %rm: f32[1] "bn.running_mean"
-          buffer %rv: f32[1] "bn.running_var"
-          %conv_transpose2d: f32[1,1,2,2] = aten.conv_transpose2d.input(%x, %w)
-          %batch_norm: f32[1,1,2,2] = aten.batch_norm(%conv_transpose2d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
+          param %w: f32[1,2,1,1] "deconv.weight"
+          param %b: f32[2] "deconv.bias"
+          param %bw: f32[2] "bn.weight"
+          param %bb: f32[2] "bn.bias"
+          buffer %rm: f32[2] "bn.running_mean"
+          buffer %rv: f32[2] "bn.running_var"
+          %conv_transpose2d: f32[1,2,2,2] = aten.conv_transpose2d.input(%x, %w, %b)
+          %batch_norm: f32[1,2,2,2] = aten.batch_norm(%conv_transpose2d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
+          %relu: f32[1,2,2,2] = aten.relu(%batch_norm)
+          return %relu
+        }
+        data %w = dense [2.0, -1.0]
+        data %b = dense [0.5, -0.5]
+        data %bw = dense [2.0, 0.5]
+        data %bb = dense [0.1, -0.2]
+        data %rm = dense [0.5, -0.25]
+        data %rv = dense [4.0, 0.09]
+        """);
+    // Fused for training with the scale factor on the transposed weight's output axis, 1.
+    Node fused = only(g, "aten.conv_transpose2d.input");
+    Node mul = ((Value) fused.arg(1)).producer().arg(0) instanceof Value v ? v.producer() : null;
+    assertEquals("aten.mul.Tensor", mul.op().name());
+    Node reshape = ((Value) mul.arg(1)).producer();
+    assertArrayEquals(new int[] {1, -1, 1, 1}, ((org.qforge.ir.Literal.IntList) reshape.arg(1)).toIntArray());
+    // One partition: conv_transpose2d → batch norm → relu, no observer in between.
+    assertEquals("aten.relu", ((Value) only(g, "aten.relu").arg(0)).producer().op().name().equals("aten.batch_norm")
+        ? "aten.relu" : "observer between batch norm and relu");
+
+    new FoldConvBatchNormQat().run(g);
+    assertEquals(null, only(g, "aten.batch_norm"));
+    Node conv = only(g, "aten.conv_transpose2d.input");
+    assertTrue(conv.result().name().startsWith("conv_transpose2d"), conv.result().name());
+    float r0 = 1f / (float) Math.sqrt(4.0f + EPS);
+    float r1 = 1f / (float) Math.sqrt(0.09f + EPS);
+    // W'[0, o] = w[0, o] * (bn_w[o] * rsqrt[o]); b' = ((b - mean) * rsqrt) * bn_w + bn_b.
+    assertArrayEquals(new float[] {2.0f * (2.0f * r0), -1.0f * (0.5f * r1)}, g.constant("w").tensor().floats());
+    assertArrayEquals(new float[] {(0.5f - 0.5f) * r0 * 2.0f + 0.1f, (-0.5f - -0.25f) * r1 * 0.5f + -0.2f},
+        g.constant("b").tensor().floats());
+  }
+
+  @Test
+  void convTranspose1dWithoutBiasFoldsAlongTheOutputAxis() {
+    Graph g = prepared("""
+        graph @g(%x: f32[1,2,3]) {
+          param %w: f32[2,3,1] "deconv.weight"
+          param %bw: f32[3] "bn.weight"
+          param %bb: f32[3] "bn.bias"
+          buffer %rm: f32[3] "bn.running_mean"
+          buffer %rv: f32[3] "bn.running_var"
+          %conv_transpose1d: f32[1,3,3] = aten.conv_transpose1d(%x, %w)
+          %batch_norm: f32[1,3,3] = aten.batch_norm(%conv_transpose1d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
           return %batch_norm
         }
-        data %w = dense [3.0]
-        data %bw = dense [0.5]
-        data %bb = dense [1.0]
-        data %rm = dense [2.0]
-        data %rv = dense [0.25]
+        data %w = dense [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+        data %bw = dense [1.0, 2.0, 0.5]
+        data %bb = dense [0.0, 1.0, -1.0]
+        data %rm = dense [1.0, 0.0, -1.0]
+        data %rv = dense [1.0, 0.25, 16.0]
+        """);
+    new FoldConvBatchNormQat().run(g);
+    float[] f = new float[3];
+    float[] rv = {1.0f, 0.25f, 16.0f};
+    float[] bw = {1.0f, 2.0f, 0.5f};
+    for (int o = 0; o < 3; o++) {
+      f[o] = bw[o] * (1f / (float) Math.sqrt(rv[o] + EPS));
+    }
+    // The weight is [in=2, out=3, 1]: element (i, o) is scaled by the factor of output channel o.
+    assertArrayEquals(new float[] {1.0f * f[0], 2.0f * f[1], 3.0f * f[2], 4.0f * f[0], 5.0f * f[1], 6.0f * f[2]},
+        g.constant("w").tensor().floats());
+    Value bias = (Value) only(g, "aten.conv_transpose1d").arg(2);
+    assertArrayEquals(new float[] {(0f - 1.0f) * (f[0] / bw[0]) * bw[0] + 0.0f,
+        (0f - 0.0f) * (f[1] / bw[1]) * bw[1] + 1.0f, (0f - -1.0f) * (f[2] / bw[2]) * bw[2] + -1.0f},
+        g.constant(bias.name()).tensor().floats(), 1e-6f);
+  }
+
+  @Test
+  void groupedTransposedConvolutionWithBatchNormIsRefused() {
+    QforgeException e = assertThrows(QforgeException.class, () -> prepared("""
+        graph @g(%x: f32[1,2,2,2]) {
+          param %w: f32[2,1,1,1] "conv.weight"
+          param %bw: f32[2] "bn.weight"
+          param %bb: f32[2] "bn.bias"
+          buffer %rm: f32[2] "bn.running_mean"
+          buffer %rv: f32[2] "bn.running_var"
+          %conv_transpose2d: f32[1,2,2,2] = aten.conv_transpose2d.input(%x, %w, groups=2)
+          %batch_norm: f32[1,2,2,2] = aten.batch_norm(%conv_transpose2d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
+          return %batch_norm
+        }
+        data %w = dense [3.0, 2.0]
+        data %bw = dense [0.5, 1.0]
+        data %bb = dense [1.0, 0.0]
+        data %rm = dense [2.0, 0.0]
+        data %rv = dense [0.25, 1.0]
         """));
-    assertTrue(e.getMessage().startsWith("node %batch_norm (aten.batch_norm): QAT fusion of a transposed convolution"),
+    assertTrue(e.getMessage().startsWith("node %batch_norm (aten.batch_norm): QAT fusion of the grouped transposed"),
         e.getMessage());
   }
 }

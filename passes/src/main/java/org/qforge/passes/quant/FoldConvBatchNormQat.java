@@ -23,7 +23,7 @@ import org.qforge.passes.Pass;
  *
  * <pre>
  *   rsqrt = 1 / sqrt(running_var + eps)                       // torch.rsqrt on CPU
- *   W'    = w · (bn_w · rsqrt)            per output channel
+ *   W'    = w · (bn_w · rsqrt)            per output channel (weight axis 0, or 1 when transposed)
  *   b'    = ((b − running_mean) · rsqrt) · bn_w + bn_b        // b = 0 without a conv bias
  * </pre>
  *
@@ -77,7 +77,11 @@ public final class FoldConvBatchNormQat implements Pass {
       return false;
     }
     Node conv = producer(div.arg(0));
-    if (conv == null || !(conv.op().name().equals("aten.conv1d") || conv.op().name().equals("aten.conv2d"))) {
+    if (conv == null) {
+      return false;
+    }
+    boolean transposed = FuseConvBatchNormQat.TRANSPOSED.contains(conv.op().name());
+    if (!transposed && !FuseConvBatchNormQat.CONV.contains(conv.op().name())) {
       return false;
     }
     Node observe = producer(conv.arg(1));
@@ -95,19 +99,27 @@ public final class FoldConvBatchNormQat implements Pass {
       return false;
     }
     float eps = (float) ((Literal.Float) bn.arg(7)).value();
-    int channels = weight.dims()[0];
-    int per = weight.numel() / channels;
+    // Output channels are the weight's axis 0 for a convolution, axis 1 for a transposed one (one
+    // group, see FuseConvBatchNormQat): W'[.., o, ..] = w[.., o, ..] · factor[o].
+    int[] dims = weight.dims();
+    int axis = transposed ? 1 : 0;
+    int channels = dims[axis];
+    int inner = 1;
+    for (int d = axis + 1; d < dims.length; d++) {
+      inner *= dims[d];
+    }
     float[] w0 = weight.floats();
     float[] foldedW = new float[w0.length];
+    float[] factor = new float[channels];
     float[] foldedB = new float[channels];
     for (int c = 0; c < channels; c++) {
       float rsqrt = 1.0f / (float) Math.sqrt(var.floats()[c] + eps);
-      float factor = bnW.floats()[c] * rsqrt;
-      for (int i = c * per; i < (c + 1) * per; i++) {
-        foldedW[i] = w0[i] * factor;
-      }
+      factor[c] = bnW.floats()[c] * rsqrt;
       float b = convBias == null ? 0f : convBias.floats()[c];
       foldedB[c] = (b - mean.floats()[c]) * rsqrt * bnW.floats()[c] + bnB.floats()[c];
+    }
+    for (int i = 0; i < w0.length; i++) {
+      foldedW[i] = w0[i] * factor[(i / inner) % channels];
     }
     g.setConstantData(w.name(), Tensor.ofFloats(foldedW, weight.dims()));
     Value newBias;
@@ -125,7 +137,7 @@ public final class FoldConvBatchNormQat implements Pass {
     args.set(2, newBias);
     OpDef def = conv.op();
     List<TensorType> types = def.shapeFunction().infer(new org.qforge.ir.NodeArgs(def, args));
-    String base = def.name().substring(def.name().indexOf('.') + 1);
+    String base = FuseConvBatchNormQat.baseName(def.name());
     Node folded = g.insertBefore(bn, def, args, List.of(g.freshName(base)), types, new LinkedHashMap<>());
     folded.metadata().putAll(conv.metadata());
     g.replaceAllUses(bn.result(), folded.result());

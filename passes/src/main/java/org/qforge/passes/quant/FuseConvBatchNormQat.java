@@ -19,16 +19,20 @@ import org.qforge.passes.Pass;
 
 /**
  * PT2E's {@code _fuse_conv_bn_qat} ({@code pt2e/qat_utils.py}, run by {@code prepare_qat_pt2e} after
- * annotation): each conv1d/conv2d followed by a training-mode batch norm becomes
+ * annotation): each conv1d/conv2d/conv_transpose1d/conv_transpose2d followed by a batch norm becomes
  * {@code nniqat.ConvBn._forward_approximate}, so that the weight fake quantizer sees the weight
  * scaled by the batch norm:
  *
  * <pre>
  *   scale_factor = bn_w / sqrt(running_var + 1e-5)
- *   y = conv(x, w · scale_factor.reshape([-1, 1, ...]), zeros_like(b))   // no bias argument without b
+ *   y = conv(x, w · scale_factor.reshape(s), zeros_like(b))   // no bias argument without b
  *   y = y / scale_factor.reshape([1, -1, 1, ...])  (+ b.reshape([1, -1, 1, ...]) with a bias)
  *   y = batch_norm(y, running_mean, running_var, bn_w, bn_b, training=True, eps=1e-5)
  * </pre>
+ *
+ * where {@code s} puts the -1 on the weight's output-channel axis: 0 for a convolution
+ * ({@code [out, in, ...]}), 1 for a transposed one ({@code [in, out, ...]}). Like PyTorch's pattern,
+ * that assumes one group for a transposed convolution; grouped ones are refused with a clear error.
  *
  * The conv's literal arguments (stride, padding, ...) are kept; the new conv and batch norm take the
  * names PT2E's rewrite gives them (fresh {@code conv2d_<n>}, {@code batch_norm_<n>}) and the old
@@ -36,10 +40,13 @@ import org.qforge.passes.Pass;
  * {@code _update_conv_input_qspec_map_after_replacement}).
  *
  * <p>Requires: annotated graph, batch norms not yet folded. Guarantees: no conv output feeds a
- * training-mode batch norm directly. Transposed convolutions are refused with a clear error.
+ * batch norm directly.
  */
 public final class FuseConvBatchNormQat implements Pass {
   private static final double BN_EPS = 1e-5;
+  static final java.util.Set<String> CONV = java.util.Set.of("aten.conv1d", "aten.conv2d");
+  static final java.util.Set<String> TRANSPOSED =
+      java.util.Set.of("aten.conv_transpose1d", "aten.conv_transpose2d.input");
   private final Annotations annotations;
   private final OpRegistry ops = OpRegistry.standard();
 
@@ -61,17 +68,19 @@ public final class FuseConvBatchNormQat implements Pass {
       }
       Node conv = y.producer();
       String convOp = conv.op().name();
-      if (convOp.startsWith("aten.conv_transpose")) {
-        throw new QforgeException("node %" + bn.name() + " (aten.batch_norm): QAT fusion of a transposed convolution "
-            + "(%" + conv.name() + ") with batch norm is not supported");
+      boolean transposed = TRANSPOSED.contains(convOp);
+      if (!transposed && !CONV.contains(convOp) || y.users().size() != 1) {
+        continue;
       }
-      if ((convOp.equals("aten.conv1d") || convOp.equals("aten.conv2d")) && y.users().size() == 1) {
-        fuse(g, conv, bn);
+      if (transposed && ((Literal.Int) conv.arg("groups")).value() != 1) {
+        throw new QforgeException("node %" + bn.name() + " (aten.batch_norm): QAT fusion of the grouped transposed "
+            + "convolution %" + conv.name() + " with batch norm is not supported (PT2E's pattern assumes one group)");
       }
+      fuse(g, conv, bn, transposed);
     }
   }
 
-  private void fuse(Graph g, Node conv, Node bn) {
+  private void fuse(Graph g, Node conv, Node bn, boolean transposed) {
     Value x = (Value) conv.arg("input");
     Value w = (Value) conv.arg("weight");
     Value b = conv.arg("bias") instanceof Value v ? v : null;
@@ -79,7 +88,7 @@ public final class FuseConvBatchNormQat implements Pass {
     int rank = w.type().rank();
     int[] weightShape = new int[rank];
     Arrays.fill(weightShape, 1);
-    weightShape[0] = -1;
+    weightShape[transposed ? 1 : 0] = -1;
     int[] biasShape = new int[rank];
     Arrays.fill(biasShape, 1);
     biasShape[1] = -1;
@@ -152,8 +161,12 @@ public final class FuseConvBatchNormQat implements Pass {
     return g.insertBefore(anchor, def, bound, names, types, new LinkedHashMap<>());
   }
 
-  /** {@code aten.conv2d} → {@code conv2d}, the name torch.fx gives a call of it. */
-  private static String baseName(String op) {
-    return op.substring(op.indexOf('.') + 1);
+  /**
+   * {@code aten.conv2d} → {@code conv2d}, {@code aten.conv_transpose2d.input} →
+   * {@code conv_transpose2d}: the name torch.fx gives a call of it.
+   */
+  static String baseName(String op) {
+    String[] parts = op.split("\\.");
+    return parts.length > 1 ? parts[1] : op;
   }
 }

@@ -42,9 +42,9 @@ public final class Pt2eFlow {
   /**
    * {@code prepare_qat_pt2e}: no conv-bn or linear-bn folding; transform, annotate and validate, then
    * PT2E's {@code _fuse_conv_bn_qat}, then observer insertion with the config's fake quantizers. Train
-   * with {@link QatTraining}, then {@link #convert}.
+   * with {@link QatTraining}, then {@link #moveToEval}, then {@link #convert}.
    *
-   * @throws QforgeException for a transposed convolution followed by batch norm
+   * @throws QforgeException for a grouped transposed convolution followed by batch norm
    */
   public static ObservedGraph prepareQat(Graph graph, Quantizer quantizer, Consumer<String> irSink) {
     Annotations annotations = new Annotations();
@@ -63,13 +63,22 @@ public final class Pt2eFlow {
     return result[0];
   }
 
+  /**
+   * {@code move_exported_model_to_eval}: batch norms and dropout in evaluation mode ({@link MoveToEval}).
+   * After QAT training the graph then runs as the trained model would in eval mode (fake quantizers
+   * and all); convert folds each conv's batch norm as before and keeps any other one, now in eval mode.
+   */
+  public static PipelineReport moveToEval(ObservedGraph observed, Consumer<String> irSink) {
+    return PassPipeline.builder().add(new MoveToEval()).printIrAfterAll(irSink).build().run(observed.graph());
+  }
+
   /** After the QAT fold, a training-mode batch norm left over (not after a conv) cannot be converted. */
   private static void rejectTrainingBatchNorm(Graph g) {
     for (org.qforge.ir.Node n : g.nodes()) {
       if (n.op().name().equals("aten.batch_norm") && n.arg("training") instanceof org.qforge.ir.Literal.Bool t
           && t.value()) {
         throw new QforgeException("node %" + n.name() + " (aten.batch_norm): a training-mode batch norm that does not "
-            + "follow a convolution cannot be converted (PT2E keeps it; qforge does not support it)");
+            + "follow a convolution cannot be converted; move the model to eval first (Pt2eFlow.moveToEval)");
       }
     }
   }

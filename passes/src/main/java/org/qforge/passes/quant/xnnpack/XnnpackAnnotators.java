@@ -155,17 +155,19 @@ final class XnnpackAnnotators {
   }
 
   /**
-   * {@code _annotate_conv_bn} and {@code _annotate_conv_bn_relu} (QAT configs only): conv1d/conv2d →
-   * batch norm (→ relu) as one partition, input, weight and bias specs on the conv and the output
-   * spec on the last node, so no observer sits between them ({@code _fuse_conv_bn_qat} then rewrites
-   * the conv and the batch norm, keeping these annotations).
+   * {@code _annotate_conv_bn}, {@code _annotate_conv_bn_relu}, {@code _annotate_conv_transpose_bn} and
+   * {@code _annotate_conv_transpose_bn_relu} (QAT configs only): conv1d/conv2d (or their transposed
+   * forms) → batch norm (→ relu) as one partition, input, weight and bias specs on the conv and the
+   * output spec on the last node, so no observer sits between them ({@code _fuse_conv_bn_qat} then
+   * rewrites the conv and the batch norm, keeping these annotations). The weight spec is the
+   * config's, as in PyTorch (per channel along axis 0 even for a transposed weight).
    */
-  void convBn(boolean withRelu) {
+  void convBn(boolean withRelu, boolean transposed) {
     for (Node bn : graph.nodes()) {
       if (!bn.op().name().equals("aten.batch_norm") || !(bn.arg(0) instanceof Value convOut)) {
         continue;
       }
-      Node conv = producerIf(convOut, CONV);
+      Node conv = producerIf(convOut, transposed ? CONV_TRANSPOSE : CONV);
       if (conv == null || users(conv) > 1) {
         continue;
       }

@@ -101,9 +101,11 @@ public final class XnnpackQuantizer implements Quantizer {
       return;
     }
     if (config.isQat()) {
-      // STATIC_QAT_ONLY_OPS first: conv_bn_relu, conv_bn.
-      a.convBn(true);
-      a.convBn(false);
+      // STATIC_QAT_ONLY_OPS first: conv_bn_relu, conv_bn, conv_transpose_bn_relu, conv_transpose_bn.
+      a.convBn(true, false);
+      a.convBn(false, false);
+      a.convBn(true, true);
+      a.convBn(false, true);
     }
     a.linearRelu();
     a.linear();
