@@ -210,4 +210,85 @@ class FoldConvBatchNormQatTest {
     assertTrue(e.getMessage().startsWith("node %batch_norm (aten.batch_norm): QAT fusion of the grouped transposed"),
         e.getMessage());
   }
+
+  @Test
+  void derivedBiasSpecFollowsTheFusionAndQuantizesTheFoldedBias() {
+    // PyTorch's test_qat_conv_bn_bias_derived_qspec: the XNNPACK QAT config plus an int32 bias spec
+    // derived from the input and weight observers (scale = s_x · s_w). _fuse_conv_bn_qat must point
+    // the derived edges at the fused conv and its scaled weight; the fold then quantizes b'.
+    XnnpackQuantizer xnnpack = new XnnpackQuantizer().setGlobal(SymmetricQuantizationConfig.get(false, true, false));
+    org.qforge.passes.quant.Quantizer withBias = new org.qforge.passes.quant.Quantizer() {
+      @Override
+      public void annotate(Graph graph, org.qforge.passes.quant.Annotations a) {
+        xnnpack.annotate(graph, a);
+        Node conv = graph.node("conv2d");
+        Value x = graph.value("x");
+        Value w = graph.value("w");
+        a.get(conv).inputQspecMap().put(graph.value("b"), new org.qforge.passes.quant.DerivedQuantizationSpec(
+            java.util.List.of(new org.qforge.passes.quant.EdgeOrNode.Edge(x, conv),
+                new org.qforge.passes.quant.EdgeOrNode.Edge(w, conv)),
+            obs -> org.qforge.passes.quant.observer.QParams.of(
+                obs.get(0).calculateQParams().scale() * obs.get(1).calculateQParams().scale(), 0),
+            org.qforge.ir.DType.I32, Integer.MIN_VALUE, Integer.MAX_VALUE,
+            org.qforge.passes.quant.Qscheme.PER_TENSOR_SYMMETRIC, null, false));
+      }
+
+      @Override
+      public void validate(Graph graph, org.qforge.passes.quant.Annotations a) {
+        xnnpack.validate(graph, a);
+      }
+    };
+    Graph g = IrParser.parse("""
+        graph @g(%x: f32[2,1,3,3]) {
+          param %w: f32[2,1,2,2] "conv.weight"
+          param %b: f32[2] "conv.bias"
+          param %bw: f32[2] "bn.weight"
+          param %bb: f32[2] "bn.bias"
+          buffer %rm: f32[2] "bn.running_mean"
+          buffer %rv: f32[2] "bn.running_var"
+          %conv2d: f32[2,2,2,2] = aten.conv2d(%x, %w, %b)
+          %batch_norm: f32[2,2,2,2] = aten.batch_norm(%conv2d, %bw, %bb, %rm, %rv, training=true, momentum=0.1, eps=1.0E-5, cudnn_enabled=false)
+          return %batch_norm
+        }
+        data %w = dense [0.5, -0.25, 1.0, 0.75, -1.0, 0.5, 0.25, -0.5]
+        data %b = dense [0.3, -0.7]
+        data %bw = dense [1.5, 0.8]
+        data %bb = dense [0.2, -0.1]
+        data %rm = dense [0.0, 0.0]
+        data %rv = dense [1.0, 1.0]
+        """, "g.qir");
+    org.qforge.passes.quant.ObservedGraph observed = Pt2eFlow.prepareQat(g, withBias, null);
+    java.util.Random r = new java.util.Random(5);
+    float[] batches = new float[3 * 18];
+    for (int i = 0; i < batches.length; i++) {
+      batches[i] = (float) r.nextGaussian();
+    }
+    org.qforge.passes.quant.QatTraining.run(observed,
+        org.qforge.ir.Tensor.ofFloats(batches, 3, 2, 1, 3, 3), "batches", k -> {});
+    Pt2eFlow.moveToEval(observed, null);
+    float[] mean = g.constant("rm").tensor().floats();
+    float[] var = g.constant("rv").tensor().floats();
+    Pt2eFlow.convert(observed, true, null);
+
+    org.qforge.passes.quant.QuantizationReport report = org.qforge.passes.quant.QuantizationReport.of(g);
+    Node conv = only(g, "aten.conv2d");
+    double sx = report.activations().get("x").scale();
+    double sw = report.weights().get(conv.name() + ".arg1").scales()[0];
+    Node biasDq = ((Value) conv.arg(2)).producer();
+    assertEquals("quantized_decomposed.dequantize_per_tensor", biasDq.op().name());
+    assertEquals((float) sx * (float) sw, (float) ((org.qforge.ir.Literal.Float) biasDq.arg(1)).value());
+    org.qforge.ir.Tensor q = g.constant(((Value) biasDq.arg(0)).name()).tensor();
+    assertEquals(org.qforge.ir.DType.I32, q.dtype());
+    // The int32 values are the folded bias b' = ((b - mean) · rsqrt) · bn_w + bn_b over s_x · s_w, with
+    // the running statistics training left.
+    float[] b = {0.3f, -0.7f};
+    float[] bw = {1.5f, 0.8f};
+    float[] bb = {0.2f, -0.1f};
+    float scale = (float) sx * (float) sw;
+    for (int c = 0; c < 2; c++) {
+      float rsqrt = 1f / (float) Math.sqrt(var[c] + EPS);
+      float folded = (b[c] - mean[c]) * rsqrt * bw[c] + bb[c];
+      assertEquals(Math.rint(folded * (1f / scale)), q.getDouble(c), "bias " + c);
+    }
+  }
 }

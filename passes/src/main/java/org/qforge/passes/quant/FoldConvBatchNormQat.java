@@ -28,7 +28,8 @@ import org.qforge.passes.Pass;
  * </pre>
  *
  * The weight's fake quantizer stays where it was, now watching W' (PT2E copies the trained q/dq
- * arguments onto the folded weight), so convert quantizes W' with the qparams training ended with.
+ * arguments onto the folded weight), so convert quantizes W' with the qparams training ended with;
+ * likewise a quantized bias's observer now watches b'.
  * The new conv takes a fresh {@code conv<n>d_<k>} name, as PT2E's rewrite gives it, and the batch
  * norm's users read it; the fused helper nodes and the {@code num_batches_tracked} updates go.
  *
@@ -134,7 +135,15 @@ public final class FoldConvBatchNormQat implements Pass {
     observe.setArg(0, w);
 
     List<Argument> args = new ArrayList<>(conv.args());
-    args.set(2, newBias);
+    Node biasObserve = producer(conv.arg(2));
+    if (is(biasObserve, "qforge.observe")) {
+      // A quantized bias (the bias_is_quantized patterns): its observer, which watched zeros_like(b)
+      // during training, now watches the folded bias, and convert quantizes b' with its qparams (a
+      // derived bias spec: input scale × weight scale), as PT2E copies the q/dq arguments over.
+      biasObserve.setArg(0, newBias);
+    } else {
+      args.set(2, newBias);
+    }
     OpDef def = conv.op();
     List<TensorType> types = def.shapeFunction().infer(new org.qforge.ir.NodeArgs(def, args));
     String base = FuseConvBatchNormQat.baseName(def.name());

@@ -129,12 +129,57 @@ public final class FuseConvBatchNormQat implements Pass {
       annotations.move(conv, newConv);
     }
     annotations.move(bn, newBn);
+    Map<Value, Value> values = new java.util.IdentityHashMap<>();
+    values.put(w, scaledW);
+    if (b != null) {
+      values.put(b, zeroBias);
+    }
+    values.put(conv.result(), newConv.result());
+    values.put(bn.result(), newBn.result());
+    Map<Node, Node> nodes = new java.util.IdentityHashMap<>();
+    nodes.put(conv, newConv);
+    nodes.put(bn, newBn);
+    updateSpecialQspecs(values, nodes);
     g.replaceAllUses(bn.result(), newBn.result());
     for (int r = 1; r < bn.results().size(); r++) {
       g.replaceAllUses(bn.results().get(r), newBn.results().get(r));
     }
     g.erase(bn);
     g.erase(conv);
+  }
+
+  /**
+   * PT2E's {@code _update_special_qspecs_after_replacement}: shared and derived specs name edges and
+   * outputs of the nodes just replaced (a derived bias spec names (x, conv) and (w, conv)); point them
+   * at the replacements, the weight edge at the scaled weight. PyTorch does this on the replacement
+   * nodes' annotations; we do it on every annotation, so none is left naming an erased node.
+   */
+  private void updateSpecialQspecs(Map<Value, Value> values, Map<Node, Node> nodes) {
+    for (QuantizationAnnotation a : annotations.asMap().values()) {
+      a.inputQspecMap().replaceAll((k, spec) -> remap(spec, values, nodes));
+      if (a.outputQspec() != null) {
+        a.setOutputQspec(remap(a.outputQspec(), values, nodes));
+      }
+    }
+  }
+
+  private static QuantizationSpecBase remap(QuantizationSpecBase spec, Map<Value, Value> values, Map<Node, Node> nodes) {
+    if (spec instanceof SharedQuantizationSpec shared) {
+      return new SharedQuantizationSpec(remap(shared.edgeOrNode(), values, nodes));
+    }
+    if (spec instanceof DerivedQuantizationSpec d) {
+      return new DerivedQuantizationSpec(d.derivedFrom().stream().map(e -> remap(e, values, nodes)).toList(),
+          d.deriveQParams(), d.dtype(), d.quantMin(), d.quantMax(), d.qscheme(), d.chAxis(), d.isDynamic());
+    }
+    return spec;
+  }
+
+  private static EdgeOrNode remap(EdgeOrNode e, Map<Value, Value> values, Map<Node, Node> nodes) {
+    if (e instanceof EdgeOrNode.Edge edge) {
+      return new EdgeOrNode.Edge(values.getOrDefault(edge.value(), edge.value()),
+          nodes.getOrDefault(edge.consumer(), edge.consumer()));
+    }
+    return new EdgeOrNode.Output(values.getOrDefault(e.value(), e.value()));
   }
 
   private Value insert(Graph g, Node anchor, String op, String base, Argument... args) {
