@@ -169,12 +169,7 @@ final class ConvolutionOps {
     // Grouped convolutions go to oneDNN, the rest to im2col + GEMM (see the class comment).
     boolean gemm = g.groups == 1;
     boolean small = (long) oh * ow * oc * taps <= GEMM_SMALL_MNK;
-    java.util.Set<Integer> blockEnds = new java.util.HashSet<>();
-    int end = 0;
-    for (int block : gemm && !small ? gemmKBlocks(taps) : new int[] {taps}) {
-      end += block;
-      blockEnds.add(end);
-    }
+    int[] blocks = gemm && !small ? gemmKBlocks(taps) : new int[] {taps};
     double[] out = new double[g.batch * oc * oh * ow];
     float[] partial = new float[oh * ow];
     for (int n = 0; n < g.batch; n++) {
@@ -187,6 +182,8 @@ final class ConvolutionOps {
           java.util.Arrays.fill(partial, (float) bias[o]);
         }
         int tap = 0;
+        int block = 0;
+        int blockEnd = blocks[0];
         for (int icg = 0; icg < cPerGroup; icg++) {
           int inBase = (n * c + group * cPerGroup + icg) * h * wd;
           for (int ky = 0; ky < g.kernelH; ky++) {
@@ -207,11 +204,12 @@ final class ConvolutionOps {
                 }
               }
               tap++;
-              if (blockEnds.contains(tap)) {
+              if (tap == blockEnd) { // the block's chain is done: add it to the output
                 for (int i = 0; i < oh * ow; i++) {
                   out[outBase + i] = (float) out[outBase + i] + partial[i];
                   partial[i] = 0f;
                 }
+                blockEnd += ++block < blocks.length ? blocks[block] : 0;
               }
             }
           }
