@@ -14,12 +14,18 @@ import static com.google.common.base.Preconditions.checkArgument;
  * histogram, and {@code mean} (a 1x1 adaptive average pool is one) on the activations they observe.
  * {@link #LANES} = 8 ({@code Vectorized<float>} on AVX2) is what the reference machine used:
  * digits_rescnn's recorded adaptive-average-pool output (means of 16 elements) matches it element for
- * element and matches neither 16 lanes nor a sequential sum. Valid below ATen's parallel grain size
- * of 32768 elements (larger sums are reduced in per-thread chunks).
+ * element and matches neither 16 lanes nor a sequential sum. Valid for tensors below
+ * {@link #ATEN_GRAIN_SIZE} elements.
  */
 public final class CascadeSum {
   /** Floats per {@code Vectorized<float>} with ATen's AVX2 kernels. */
   public static final int LANES = 8;
+
+  /**
+   * ATen reduces tensors of fewer elements than this ({@code at::internal::GRAIN_SIZE}) on one
+   * thread; larger ones are split across threads, which changes the order.
+   */
+  public static final int ATEN_GRAIN_SIZE = 32768;
 
   private static final int ILP = 4;
   private static final int LEVELS = 4;

@@ -179,10 +179,10 @@ final class PoolingOps {
     if (outH == 1 && outW == 1) {
       // PyTorch computes a 1x1 adaptive pool as mean(dims=[-1, -2]): ATen's float32 cascade sum
       // (CascadeSum), then one division.
-      float[] floats = input.dtype() == DType.F32 ? input.floats() : null;
+      float[] floats = input.dtype() == DType.F32 && input.numel() < CascadeSum.ATEN_GRAIN_SIZE ? input.floats() : null;
       for (int plane = 0; plane < planes; plane++) {
         double sum = 0;
-        if (floats != null && h * w < 32768) {
+        if (floats != null) {
           sum = CascadeSum.sum(floats, plane * h * w, h * w);
         } else {
           for (int i = plane * h * w; i < (plane + 1) * h * w; i++) {

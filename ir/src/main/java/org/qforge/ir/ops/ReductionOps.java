@@ -22,9 +22,6 @@ import org.qforge.ir.TensorType;
  * accumulate in 64-bit integers. A mean is the sum in the result dtype divided by the count.
  */
 final class ReductionOps {
-  /** ATen splits reductions of this many elements or more across threads, changing the order. */
-  private static final int ATEN_GRAIN_SIZE = 32768;
-
   private ReductionOps() {}
 
   static List<OpDef> definitions() {
@@ -170,7 +167,7 @@ final class ReductionOps {
       }
     }
     double[] acc = new double[outCount];
-    if (x.dtype() == DType.F32 && reducesInnermost(r.reduced) && n < ATEN_GRAIN_SIZE) {
+    if (x.dtype() == DType.F32 && reducesInnermost(r.reduced) && n < CascadeSum.ATEN_GRAIN_SIZE) {
       // ATen's float32 cascade over each contiguous run, bit for bit (see CascadeSum).
       float[] values = x.floats();
       for (int i = 0; i < outCount; i++) {
