@@ -5,14 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.qforge.ir.DType;
 import org.qforge.ir.Graph;
+import org.qforge.ir.Literal;
 import org.qforge.ir.Node;
 import org.qforge.ir.QforgeException;
+import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 import org.qforge.ir.text.IrParser;
+import org.qforge.passes.quant.Annotations;
+import org.qforge.passes.quant.DerivedQuantizationSpec;
+import org.qforge.passes.quant.EdgeOrNode;
 import org.qforge.passes.quant.FoldConvBatchNormQat;
+import org.qforge.passes.quant.ObservedGraph;
 import org.qforge.passes.quant.Pt2eFlow;
+import org.qforge.passes.quant.QatTraining;
+import org.qforge.passes.quant.Qscheme;
+import org.qforge.passes.quant.QuantizationReport;
+import org.qforge.passes.quant.Quantizer;
+import org.qforge.passes.quant.observer.QParams;
 import org.qforge.passes.quant.xnnpack.SymmetricQuantizationConfig;
 import org.qforge.passes.quant.xnnpack.XnnpackQuantizer;
 
@@ -136,7 +150,7 @@ class FoldConvBatchNormQatTest {
     Node mul = ((Value) fused.arg(1)).producer().arg(0) instanceof Value v ? v.producer() : null;
     assertEquals("aten.mul.Tensor", mul.op().name());
     Node reshape = ((Value) mul.arg(1)).producer();
-    assertArrayEquals(new int[] {1, -1, 1, 1}, ((org.qforge.ir.Literal.IntList) reshape.arg(1)).toIntArray());
+    assertArrayEquals(new int[] {1, -1, 1, 1}, ((Literal.IntList) reshape.arg(1)).toIntArray());
     // One partition: conv_transpose2d → batch norm → relu, no observer in between.
     assertEquals("aten.relu", ((Value) only(g, "aten.relu").arg(0)).producer().op().name().equals("aten.batch_norm")
         ? "aten.relu" : "observer between batch norm and relu");
@@ -217,24 +231,24 @@ class FoldConvBatchNormQatTest {
     // derived from the input and weight observers (scale = s_x · s_w). _fuse_conv_bn_qat must point
     // the derived edges at the fused conv and its scaled weight; the fold then quantizes b'.
     XnnpackQuantizer xnnpack = new XnnpackQuantizer().setGlobal(SymmetricQuantizationConfig.get(false, true, false));
-    org.qforge.passes.quant.Quantizer withBias = new org.qforge.passes.quant.Quantizer() {
+    Quantizer withBias = new Quantizer() {
       @Override
-      public void annotate(Graph graph, org.qforge.passes.quant.Annotations a) {
+      public void annotate(Graph graph, Annotations a) {
         xnnpack.annotate(graph, a);
         Node conv = graph.node("conv2d");
         Value x = graph.value("x");
         Value w = graph.value("w");
-        a.get(conv).inputQspecMap().put(graph.value("b"), new org.qforge.passes.quant.DerivedQuantizationSpec(
-            java.util.List.of(new org.qforge.passes.quant.EdgeOrNode.Edge(x, conv),
-                new org.qforge.passes.quant.EdgeOrNode.Edge(w, conv)),
-            obs -> org.qforge.passes.quant.observer.QParams.of(
+        a.get(conv).inputQspecMap().put(graph.value("b"), new DerivedQuantizationSpec(
+            List.of(new EdgeOrNode.Edge(x, conv),
+                new EdgeOrNode.Edge(w, conv)),
+            obs -> QParams.of(
                 obs.get(0).calculateQParams().scale() * obs.get(1).calculateQParams().scale(), 0),
-            org.qforge.ir.DType.I32, Integer.MIN_VALUE, Integer.MAX_VALUE,
-            org.qforge.passes.quant.Qscheme.PER_TENSOR_SYMMETRIC, null, false));
+            DType.I32, Integer.MIN_VALUE, Integer.MAX_VALUE,
+            Qscheme.PER_TENSOR_SYMMETRIC, null, false));
       }
 
       @Override
-      public void validate(Graph graph, org.qforge.passes.quant.Annotations a) {
+      public void validate(Graph graph, Annotations a) {
         xnnpack.validate(graph, a);
       }
     };
@@ -257,28 +271,28 @@ class FoldConvBatchNormQatTest {
         data %rm = dense [0.0, 0.0]
         data %rv = dense [1.0, 1.0]
         """, "g.qir");
-    org.qforge.passes.quant.ObservedGraph observed = Pt2eFlow.prepareQat(g, withBias, null);
-    java.util.Random r = new java.util.Random(5);
+    ObservedGraph observed = Pt2eFlow.prepareQat(g, withBias, null);
+    Random r = new Random(5);
     float[] batches = new float[3 * 18];
     for (int i = 0; i < batches.length; i++) {
       batches[i] = (float) r.nextGaussian();
     }
-    org.qforge.passes.quant.QatTraining.run(observed,
-        org.qforge.ir.Tensor.ofFloats(batches, 3, 2, 1, 3, 3), "batches", k -> {});
+    QatTraining.run(observed,
+        Tensor.ofFloats(batches, 3, 2, 1, 3, 3), "batches", k -> {});
     Pt2eFlow.moveToEval(observed, null);
     float[] mean = g.constant("rm").tensor().floats();
     float[] var = g.constant("rv").tensor().floats();
     Pt2eFlow.convert(observed, true, null);
 
-    org.qforge.passes.quant.QuantizationReport report = org.qforge.passes.quant.QuantizationReport.of(g);
+    QuantizationReport report = QuantizationReport.of(g);
     Node conv = only(g, "aten.conv2d");
     double sx = report.activations().get("x").scale();
     double sw = report.weights().get(conv.name() + ".arg1").scales()[0];
     Node biasDq = ((Value) conv.arg(2)).producer();
     assertEquals("quantized_decomposed.dequantize_per_tensor", biasDq.op().name());
-    assertEquals((float) sx * (float) sw, (float) ((org.qforge.ir.Literal.Float) biasDq.arg(1)).value());
-    org.qforge.ir.Tensor q = g.constant(((Value) biasDq.arg(0)).name()).tensor();
-    assertEquals(org.qforge.ir.DType.I32, q.dtype());
+    assertEquals((float) sx * (float) sw, (float) ((Literal.Float) biasDq.arg(1)).value());
+    Tensor q = g.constant(((Value) biasDq.arg(0)).name()).tensor();
+    assertEquals(DType.I32, q.dtype());
     // The int32 values are the folded bias b' = ((b - mean) · rsqrt) · bn_w + bn_b over s_x · s_w, with
     // the running statistics training left.
     float[] b = {0.3f, -0.7f};
