@@ -43,55 +43,20 @@ import org.qforge.ir.Value;
  * IntegerConvKernel} run, which read the input in place.
  */
 final class ColumnConvolution {
-  private final int batch;
-  private final int c;
-  private final int h;
-  private final int w;
-  private final int oc;
-  private final int kh;
-  private final int kw;
-  private final int oh;
-  private final int ow;
-  private final int[] stride;
-  private final int[] pad;
-  private final int[] dil;
+  private final ConvShape s;
 
-  private ColumnConvolution(Node node) {
-    boolean oneD = node.op().name().endsWith("conv1d");
-    int spatial = oneD ? 1 : 2;
-    int[] xd = ((Value) node.arg("input")).type().dims();
-    int[] wd = ((Value) node.arg("weight")).type().dims();
-    int[] od = node.result().type().dims();
-    boolean batched = xd.length == spatial + 2;
-    this.batch = batched ? xd[0] : 1;
-    this.c = xd[batched ? 1 : 0];
-    this.h = oneD ? 1 : xd[xd.length - 2];
-    this.w = xd[xd.length - 1];
-    this.oc = wd[0];
-    this.kh = oneD ? 1 : wd[2];
-    this.kw = wd[wd.length - 1];
-    this.oh = oneD ? 1 : od[od.length - 2];
-    this.ow = od[od.length - 1];
-    this.stride = IntegerConvKernel.spatialPair(node, "stride", oneD, 1);
-    this.pad = IntegerConvKernel.spatialPair(node, "padding", oneD, 0);
-    this.dil = IntegerConvKernel.spatialPair(node, "dilation", oneD, 1);
+  private ColumnConvolution(ConvShape s) {
+    this.s = s;
   }
 
   /** The column form of {@code node} if its types suit the Vector API kernel and it has one group, else null. */
   static ColumnConvolution of(Node node) {
-    if (IntegerArithmetic.intLiteral(node, "groups") != 1) {
-      return null;
-    }
-    ColumnConvolution form = new ColumnConvolution(node);
-    return WeightQuantization.vectorTypes(node, form.taps()) ? form : null;
-  }
-
-  private int taps() {
-    return c * kh * kw;
+    ConvShape shape = ConvShape.of(node);
+    return shape.groups() == 1 && WeightQuantization.vectorTypes(node, shape.taps()) ? new ColumnConvolution(shape) : null;
   }
 
   private int positions() {
-    return oh * ow;
+    return s.oh() * s.ow();
   }
 
   /** A matrix row's length: the positions, padded for the kernel ({@link VectorKernelCalls#paddedRow}). */
@@ -100,19 +65,19 @@ final class ColumnConvolution {
   }
 
   int workspaceInts() {
-    return Math.addExact(Math.multiplyExact(Math.addExact(taps(), oc), row()), taps());
+    return Math.addExact(Math.multiplyExact(Math.addExact(s.taps(), s.oc()), row()), s.taps());
   }
 
   /** True if this node's weights allow the Vector API kernel (symmetric, in a byte array). */
   boolean applies(WeightQuantization wq) {
-    return wq.vectorizable(taps());
+    return wq.vectorizable(s.taps());
   }
 
   Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq) {
     Value xv = (Value) node.arg("input");
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int columns = plan.workspaceOffset(node);
-    int sums = columns + taps() * row();
+    int sums = columns + s.taps() * row();
     Access weight = wq.weightAccess();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
@@ -129,31 +94,31 @@ final class ColumnConvolution {
     Local m = doubleVar("m");
 
     // row = ((ci·kH + ky)·kW + kx)·row(): the matrix row of tap (ci, ky, kx).
-    Expr at = add(v(row), add(mul(v(oy), i(ow)), v(ox)));
-    Expr xIndex = add(mul(add(mul(add(mul(v(n), i(c)), v(ci)), i(h)), v(iy)), i(w)), v(ix));
+    Expr at = add(v(row), add(mul(v(oy), i(s.ow())), v(ox)));
+    Expr xIndex = add(mul(add(mul(add(mul(v(n), i(s.c())), v(ci)), i(s.h())), v(iy)), i(s.w())), v(ix));
     Stmt tap = block(
-        assign(ix, add(sub(mul(v(ox), i(stride[1])), i(pad[1])), mul(v(kx), i(dil[1])))),
+        assign(ix, add(sub(mul(v(ox), i(s.stride()[1])), i(s.pad()[1])), mul(v(kx), i(s.dil()[1])))),
         store(ints, at, i(0)),
-        ifThen(Cmp.GE, v(iy), i(0), ifThen(Cmp.LT, v(iy), i(h), ifThen(Cmp.GE, v(ix), i(0),
-            ifThen(Cmp.LT, v(ix), i(w),
+        ifThen(Cmp.GE, v(iy), i(0), ifThen(Cmp.LT, v(iy), i(s.h()), ifThen(Cmp.GE, v(ix), i(0),
+            ifThen(Cmp.LT, v(ix), i(s.w()),
                 store(ints, at, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex))))))));
-    Stmt im2col = forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw,
-        assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(kh)), v(ky)), i(kw)), v(kx)), i(row())))),
-        forLoop(oy, oh, assign(iy, add(sub(mul(v(oy), i(stride[0])), i(pad[0])), mul(v(ky), i(dil[0])))),
-            forLoop(ox, ow, tap)))));
-    Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), v(o)), i(oh)), v(oy)), i(ow)), v(ox));
-    Expr acc = load(ints, add(add(i(sums), mul(v(o), i(row()))), add(mul(v(oy), i(ow)), v(ox))));
+    Stmt im2col = forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(),
+        assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx)), i(row())))),
+        forLoop(oy, s.oh(), assign(iy, add(sub(mul(v(oy), i(s.stride()[0])), i(s.pad()[0])), mul(v(ky), i(s.dil()[0])))),
+            forLoop(ox, s.ow(), tap)))));
+    Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
+    Expr acc = load(ints, add(add(i(sums), mul(v(o), i(row()))), add(mul(v(oy), i(s.ow())), v(ox))));
     List<Stmt> perBatch = new ArrayList<>();
     Local t = intVar("t");
-    int table = sums + oc * row();
+    int table = sums + s.oc() * row();
     perBatch.add(im2col);
-    perBatch.add(forLoop(t, taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
-    perBatch.add(VectorKernelCalls.convTaps(weight, columns, sums, table, oc, taps(), row()));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, sums, row(), ow, mul(v(n), i(oc * positions())), oc,
-        oh, ow);
-    perBatch.add(requantize != null ? requantize : forLoop(o, oc, assign(m, wq.multiplier(v(o))),
-        forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
+    perBatch.add(forLoop(t, s.taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
+    perBatch.add(VectorKernelCalls.convTaps(weight, columns, sums, table, s.oc(), s.taps(), row()));
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, sums, row(), s.ow(), mul(v(n), i(s.oc() * positions())), s.oc(),
+        s.oh(), s.ow());
+    perBatch.add(requantize != null ? requantize : forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
+        forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
             wq.quantize(output, wq.real(acc, v(m), v(o))))))));
-    return forLoop(n, batch, perBatch.toArray(Stmt[]::new));
+    return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
   }
 }

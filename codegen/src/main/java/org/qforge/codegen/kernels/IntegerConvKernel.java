@@ -74,28 +74,23 @@ final class IntegerConvKernel implements KernelGenerator {
 
   /** The direct loops: every output element's taps read in place. */
   private Stmt directBody(Node node, ExecutionPlan plan) {
-    boolean oneD = node.op().name().endsWith("conv1d");
-    int spatial = oneD ? 1 : 2;
     WeightQuantization wq = new WeightQuantization(node, plan);
     Value xv = (Value) node.arg("input");
-    int[] xd = xv.type().dims();
-    boolean batched = xd.length == spatial + 2;
-    int[] wd = wq.weight.type().dims();
-    int[] od = node.result().type().dims();
-    int batch = batched ? xd[0] : 1;
-    int c = xd[batched ? 1 : 0];
-    int h = oneD ? 1 : xd[xd.length - 2];
-    int wdt = xd[xd.length - 1];
-    int oc = wd[0];
-    int cpg = wd[1];
-    int kh = oneD ? 1 : wd[2];
-    int kw = wd[wd.length - 1];
-    int oh = oneD ? 1 : od[od.length - 2];
-    int ow = od[od.length - 1];
-    int[] stride = spatialPair(node, "stride", oneD, 1);
-    int[] pad = spatialPair(node, "padding", oneD, 0);
-    int[] dil = spatialPair(node, "dilation", oneD, 1);
-    int groups = Math.toIntExact(IntegerArithmetic.intLiteral(node, "groups"));
+    ConvShape shape = ConvShape.of(node);
+    int batch = shape.batch();
+    int c = shape.c();
+    int h = shape.h();
+    int wdt = shape.w();
+    int oc = shape.oc();
+    int cpg = shape.cpg();
+    int kh = shape.kh();
+    int kw = shape.kw();
+    int oh = shape.oh();
+    int ow = shape.ow();
+    int[] stride = shape.stride();
+    int[] pad = shape.pad();
+    int[] dil = shape.dil();
+    int groups = shape.groups();
     int ocpg = oc / groups;
 
     // Output channels in blocks (within one group): each input element loaded once per block.

@@ -48,76 +48,42 @@ import org.qforge.ir.Value;
  * {@code O} accumulator rows instead of a block's).
  */
 final class RowConvolution {
-  private final int batch;
-  private final int c;
-  private final int h;
-  private final int w;
-  private final int oc;
-  private final int kh;
-  private final int kw;
-  private final int oh;
-  private final int ow;
-  private final int[] pad;
-  private final int[] dil;
+  private final ConvShape s;
 
-  private RowConvolution(int batch, int c, int h, int w, int oc, int kh, int kw, int oh, int ow,
-      int[] pad, int[] dil) {
-    this.batch = batch;
-    this.c = c;
-    this.h = h;
-    this.w = w;
-    this.oc = oc;
-    this.kh = kh;
-    this.kw = kw;
-    this.oh = oh;
-    this.ow = ow;
-    this.pad = pad;
-    this.dil = dil;
+  private RowConvolution(ConvShape s) {
+    this.s = s;
   }
 
   /** The row form of {@code node}, or null if it does not apply (stride ≠ 1, groups, long accumulators). */
   static RowConvolution of(Node node) {
-    boolean oneD = node.op().name().endsWith("conv1d");
-    int spatial = oneD ? 1 : 2;
-    int[] stride = IntegerConvKernel.spatialPair(node, "stride", oneD, 1);
-    if (stride[0] != 1 || stride[1] != 1 || IntegerArithmetic.intLiteral(node, "groups") != 1) {
+    ConvShape shape = ConvShape.of(node);
+    if (shape.stride()[0] != 1 || shape.stride()[1] != 1 || shape.groups() != 1
+        || !WeightQuantization.intAccumulatorSuffices(shape.taps())) {
       return null;
     }
-    int[] xd = ((Value) node.arg("input")).type().dims();
-    int[] wd = ((Value) node.arg("weight")).type().dims();
-    int[] od = node.result().type().dims();
-    boolean batched = xd.length == spatial + 2;
-    int c = xd[batched ? 1 : 0];
-    int kh = oneD ? 1 : wd[2];
-    int kw = wd[wd.length - 1];
-    if (!WeightQuantization.intAccumulatorSuffices((long) c * kh * kw)) {
-      return null;
-    }
-    return new RowConvolution(batched ? xd[0] : 1, c, oneD ? 1 : xd[xd.length - 2], xd[xd.length - 1],
-        wd[0], kh, kw, oneD ? 1 : od[od.length - 2], od[od.length - 1],
-        IntegerConvKernel.spatialPair(node, "padding", oneD, 0), IntegerConvKernel.spatialPair(node, "dilation", oneD, 1));
+    return new RowConvolution(shape);
   }
 
   private int paddedHeight() {
-    return h + 2 * pad[0];
+    return s.h() + 2 * s.pad()[0];
   }
 
   private int paddedWidth() {
-    return w + 2 * pad[1];
+    return s.w() + 2 * s.pad()[1];
   }
 
   private int paddedElements() {
-    return Math.addExact(Math.multiplyExact(Math.multiplyExact(c, paddedHeight()), paddedWidth()),
-        (kw - 1) * dil[1]);
+    return Math.addExact(Math.multiplyExact(Math.multiplyExact(s.c(), paddedHeight()), paddedWidth()),
+        (s.kw() - 1) * s.dil()[1]);
   }
 
   private int accumulators() {
-    return Math.multiplyExact(oh, paddedWidth());
+    return Math.multiplyExact(s.oh(), paddedWidth());
   }
 
   int workspaceInts(Node node) {
-    int scalar = Math.addExact(paddedElements(), Math.multiplyExact(OutputChannelBlock.sizeFor(oc), accumulators()));
-    return WeightQuantization.vectorTypes(node, (long) c * kh * kw) ? Math.max(scalar, vectorWorkspaceInts()) : scalar;
+    int scalar = Math.addExact(paddedElements(), Math.multiplyExact(OutputChannelBlock.sizeFor(s.oc()), accumulators()));
+    return WeightQuantization.vectorTypes(node, s.taps()) ? Math.max(scalar, vectorWorkspaceInts()) : scalar;
   }
 
   /**
@@ -127,8 +93,8 @@ final class RowConvolution {
    */
   private int vectorWorkspaceInts() {
     int row = VectorKernelCalls.paddedRow(accumulators());
-    return Math.addExact(Math.addExact(paddedElements() + row - accumulators(), Math.multiplyExact(oc, row)),
-        c * kh * kw);
+    return Math.addExact(Math.addExact(paddedElements() + row - accumulators(), Math.multiplyExact(s.oc(), row)),
+        s.taps());
   }
 
   Stmt body(Node node, ExecutionPlan plan) {
@@ -157,16 +123,16 @@ final class RowConvolution {
     Local base = intVar("base");
 
     List<Stmt> perBatch = new ArrayList<>();
-    if (pad[0] > 0 || pad[1] > 0) {
-      perBatch.add(forLoop(j, c * ph * pw, store(ints, add(i(padded), v(j)), i(0))));
+    if (s.pad()[0] > 0 || s.pad()[1] > 0) {
+      perBatch.add(forLoop(j, s.c() * ph * pw, store(ints, add(i(padded), v(j)), i(0))));
     }
-    Expr xIndex = add(mul(add(mul(add(mul(v(n), i(c)), v(ci)), i(h)), v(iy)), i(w)), v(ix));
-    Expr paddedIndex = add(i(padded + pad[0] * pw + pad[1]), add(mul(add(mul(v(ci), i(ph)), v(iy)), i(pw)), v(ix)));
-    perBatch.add(forLoop(ci, c, forLoop(iy, h, forLoop(ix, w,
+    Expr xIndex = add(mul(add(mul(add(mul(v(n), i(s.c())), v(ci)), i(s.h())), v(iy)), i(s.w())), v(ix));
+    Expr paddedIndex = add(i(padded + s.pad()[0] * pw + s.pad()[1]), add(mul(add(mul(v(ci), i(ph)), v(iy)), i(pw)), v(ix)));
+    perBatch.add(forLoop(ci, s.c(), forLoop(iy, s.h(), forLoop(ix, s.w(),
         store(ints, paddedIndex, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex)))))));
 
     // Channels o + b (b < block) accumulate in rows accRow + b * rowLength, sharing each padded load.
-    OutputChannelBlock channels = new OutputChannelBlock(oc, wq);
+    OutputChannelBlock channels = new OutputChannelBlock(s.oc(), wq);
     int block = channels.size;
     Local[] m = channels.multipliers;
     Local[] wz = channels.weightZeroPoints;
@@ -184,13 +150,13 @@ final class RowConvolution {
     }
     List<Stmt> perTap = new ArrayList<>();
     for (int b = 0; b < block; b++) {
-      Expr weightIndex = add(mul(add(mul(add(mul(add(v(o), i(b)), i(c)), v(ci)), i(kh)), v(ky)), i(kw)), v(kx));
+      Expr weightIndex = add(mul(add(mul(add(mul(add(v(o), i(b)), i(s.c())), v(ci)), i(s.kh())), v(ky)), i(s.kw())), v(kx));
       perTap.add(assign(wv[b], wq.centredWeight(wq.weightElement(weightIndex), wz[b])));
     }
-    perTap.add(assign(base, add(i(padded), add(mul(add(mul(v(ci), i(ph)), mul(v(ky), i(dil[0]))), i(pw)),
-        mul(v(kx), i(dil[1]))))));
+    perTap.add(assign(base, add(i(padded), add(mul(add(mul(v(ci), i(ph)), mul(v(ky), i(s.dil()[0]))), i(pw)),
+        mul(v(kx), i(s.dil()[1]))))));
     perTap.add(forLoop(p, rowLength, tapBody.toArray(Stmt[]::new)));
-    Stmt taps = forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw, perTap.toArray(Stmt[]::new))));
+    Stmt taps = forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), perTap.toArray(Stmt[]::new))));
 
     List<Stmt> perBlock = new ArrayList<>();
     perBlock.add(assign(o, mul(v(ob), i(block))));
@@ -200,15 +166,15 @@ final class RowConvolution {
     List<Stmt> requantize = new ArrayList<>();
     for (int b = 0; b < block; b++) {
       Expr channel = add(v(o), i(b));
-      Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), channel), i(oh)), v(oy)), i(ow)), v(ox));
+      Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), channel), i(s.oh())), v(oy)), i(s.ow())), v(ox));
       Expr acc = load(ints, add(i(accRow + b * rowLength), add(mul(v(oy), i(pw)), v(ox))));
       requantize.add(store(out.array(), out.index(outIndex), wq.quantize(output, wq.real(acc, v(m[b]), channel))));
     }
-    perBlock.add(forLoop(oy, oh, forLoop(ox, ow, requantize.toArray(Stmt[]::new))));
-    Stmt scalar = forLoop(ob, oc / block, perBlock.toArray(Stmt[]::new));
-    perBatch.add(wq.vectorizable((long) c * kh * kw)
+    perBlock.add(forLoop(oy, s.oh(), forLoop(ox, s.ow(), requantize.toArray(Stmt[]::new))));
+    Stmt scalar = forLoop(ob, s.oc() / block, perBlock.toArray(Stmt[]::new));
+    perBatch.add(wq.vectorizable(s.taps())
         ? new Stmt.VectorOrScalar(vectorSums(node, plan, wq, padded, n), scalar) : scalar);
-    return forLoop(n, batch, perBatch.toArray(Stmt[]::new));
+    return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
   }
 
   /**
@@ -229,22 +195,22 @@ final class RowConvolution {
     Local ci = intVar("ci");
     Local ky = intVar("ky");
     Local kx = intVar("kx");
-    int taps = c * kh * kw;
-    int table = accRow + oc * rowLength;
-    Expr tap = add(mul(add(mul(v(ci), i(kh)), v(ky)), i(kw)), v(kx));
-    Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(dil[0] * pw))), mul(v(kx), i(dil[1])));
-    Expr outIndex = add(mul(add(mul(add(mul(v(n), i(oc)), v(o)), i(oh)), v(oy)), i(ow)), v(ox));
+    int taps = s.taps();
+    int table = accRow + s.oc() * rowLength;
+    Expr tap = add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx));
+    Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
+    Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
     Expr acc = load(ints, add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, accRow, rowLength, pw, mul(v(n), i(oc * oh * ow)),
-        oc, oh, ow);
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, accRow, rowLength, pw, mul(v(n), i(s.oc() * s.oh() * s.ow())),
+        s.oc(), s.oh(), s.ow());
     if (requantize == null) {
-      requantize = forLoop(o, oc, assign(m, wq.multiplier(v(o))),
-          forLoop(oy, oh, forLoop(ox, ow, store(out.array(), out.index(outIndex),
+      requantize = forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
+          forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
               wq.quantize(output, wq.real(acc, v(m), v(o)))))));
     }
     return block(
-        forLoop(ci, c, forLoop(ky, kh, forLoop(kx, kw, store(ints, add(i(table), tap), tapOffset)))),
-        VectorKernelCalls.convTaps(wq.weightAccess(), padded, accRow, table, oc, taps, rowLength),
+        forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
+        VectorKernelCalls.convTaps(wq.weightAccess(), padded, accRow, table, s.oc(), taps, rowLength),
         requantize);
   }
 }

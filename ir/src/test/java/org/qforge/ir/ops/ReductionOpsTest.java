@@ -33,17 +33,22 @@ class ReductionOpsTest {
     assertValues(cols, 2.5, 3.5, 4.5);
   }
 
+  /** 2^24 followed by ones: which ones survive a float32 sum depends only on its order. */
+  private static float[] bigThenOnes(int n) {
+    float[] v = new float[n];
+    java.util.Arrays.fill(v, 1f);
+    v[0] = 16777216f;
+    return v;
+  }
+
   @Test
   void float32MeanOverInnerDimsSumsInAtensOrder() {
     // [1, 1, 4, 4]: 2^24 then fifteen ones. ATen's 8-lane cascade keeps 14 of the ones (see
     // CascadeSumTest); a double accumulator would keep all 15, a sequential float sum none.
-    float[] v = new float[16];
-    java.util.Arrays.fill(v, 1f);
-    v[0] = 16777216f;
-    Tensor x = OpHarness.f32(v, 1, 1, 4, 4);
-    OpHarness.assertValues(run("aten.mean.dim", x, new int[] {-1, -2}, true).out(), (16777216.0 + 14) / 16);
-    OpHarness.assertValues(run("aten.adaptive_avg_pool2d", x, new int[] {1, 1}).out(), (16777216.0 + 14) / 16);
-    OpHarness.assertValues(run("aten.sum.dim_IntList", x, new int[] {2, 3}).out(), 16777216.0 + 14);
+    Tensor x = f32(bigThenOnes(16), 1, 1, 4, 4);
+    assertValues(run("aten.mean.dim", x, new int[] {-1, -2}, true).out(), (16777216.0 + 14) / 16);
+    assertValues(run("aten.adaptive_avg_pool2d", x, new int[] {1, 1}).out(), (16777216.0 + 14) / 16);
+    assertValues(run("aten.sum.dim_IntList", x, new int[] {2, 3}).out(), 16777216.0 + 14);
   }
 
   @Test
@@ -70,32 +75,19 @@ class ReductionOpsTest {
   void float32SumAddsTheTailBeforeTheLanes() {
     // 2^24 and eight ones: one vector of eight lanes and a tail of one. ATen starts from the tail
     // (1), then adds the lanes in order: 1 + 2^24 rounds to 2^24 and every later 1 is lost.
-    float[] v = new float[9];
-    v[0] = 16777216f;
-    for (int i = 1; i < v.length; i++) {
-      v[i] = 1f;
-    }
-    assertValues(run("aten.sum.dim_IntList", f32(v, 9), new int[] {0}).out(), 16777216);
+    assertValues(run("aten.sum.dim_IntList", f32(bigThenOnes(9), 9), new int[] {0}).out(), 16777216);
   }
 
   @Test
   void float64AndOuterSumsAccumulateInDouble() {
-    double[] v = new double[9];
-    v[0] = 16777216;
-    for (int i = 1; i < v.length; i++) {
-      v[i] = 1;
-    }
+    float[] v = bigThenOnes(9);
     Tensor f64 = Tensor.zeros(TensorType.of(DType.F64, 9));
     for (int i = 0; i < 9; i++) {
       f64.setDouble(i, v[i]);
     }
     assertValues(run("aten.sum.dim_IntList", f64, new int[] {0}).out(), 16777224);
     // Reducing the outer dim of [9, 1] is not a contiguous run: double accumulation, one rounding.
-    float[] w = new float[9];
-    for (int i = 0; i < 9; i++) {
-      w[i] = (float) v[i];
-    }
-    assertValues(run("aten.sum.dim_IntList", f32(w, 9, 1), new int[] {0}).out(), 16777224);
+    assertValues(run("aten.sum.dim_IntList", f32(v, 9, 1), new int[] {0}).out(), 16777224);
   }
 
   @Test

@@ -114,6 +114,17 @@ final class XnnpackAnnotators {
     opThenRelu(Set.of("aten.linear"));
   }
 
+  /** A fresh annotation of a convolution's inputs: the activation, the weight and (if any) the bias. */
+  private QuantizationAnnotation weightedInputs(Node op, Value weight, Value bias) {
+    QuantizationAnnotation a = new QuantizationAnnotation().setAnnotated(true);
+    a.inputQspecMap().put((Value) op.arg(0), inputAct());
+    a.inputQspecMap().put(weight, config.weight());
+    if (bias != null) {
+      a.inputQspecMap().put(bias, config.bias());
+    }
+    return a;
+  }
+
   /** {@code _annotate_conv_relu}. */
   void convRelu() {
     opThenRelu(CONV);
@@ -142,13 +153,7 @@ final class XnnpackAnnotators {
       if (anyAnnotated(partition) || !allPassFilter(partition)) {
         continue;
       }
-      QuantizationAnnotation opAnn = new QuantizationAnnotation().setAnnotated(true);
-      opAnn.inputQspecMap().put((Value) op.arg(0), inputAct());
-      opAnn.inputQspecMap().put(weight, config.weight());
-      if (bias != null) {
-        opAnn.inputQspecMap().put(bias, config.bias());
-      }
-      ann.put(op, opAnn);
+      ann.put(op, weightedInputs(op, weight, bias));
       ann.put(relu, new QuantizationAnnotation().setOutputQspec(outputAct()).setAnnotated(true));
       markAnnotated(partition);
     }
@@ -192,13 +197,7 @@ final class XnnpackAnnotators {
       if (anyAnnotated(partition) || !allPassFilter(partition)) {
         continue;
       }
-      QuantizationAnnotation a = new QuantizationAnnotation().setAnnotated(true);
-      a.inputQspecMap().put((Value) conv.arg(0), inputAct());
-      a.inputQspecMap().put(weight, config.weight());
-      if (bias != null) {
-        a.inputQspecMap().put(bias, config.bias());
-      }
-      ann.put(conv, a);
+      ann.put(conv, weightedInputs(conv, weight, bias));
       ann.put(last, new QuantizationAnnotation().setOutputQspec(outputAct()).setAnnotated(true));
       markAnnotated(partition);
     }
@@ -219,13 +218,7 @@ final class XnnpackAnnotators {
       if (anyAnnotated(partition) || !allPassFilter(partition)) {
         continue;
       }
-      QuantizationAnnotation a = new QuantizationAnnotation().setAnnotated(true).setOutputQspec(outputAct());
-      a.inputQspecMap().put((Value) conv.arg(0), inputAct());
-      a.inputQspecMap().put(weight, config.weight());
-      if (bias != null) {
-        a.inputQspecMap().put(bias, config.bias());
-      }
-      ann.put(conv, a);
+      ann.put(conv, weightedInputs(conv, weight, bias).setOutputQspec(outputAct()));
       markAnnotated(partition);
     }
   }
