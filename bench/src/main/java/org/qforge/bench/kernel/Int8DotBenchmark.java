@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.qforge.codegen.runtime.Int8VectorKernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,8 +34,19 @@ import org.openjdk.jmh.annotations.Warmup;
  *       widened to shorts, multiplied by the centred input (|product| ≤ 255 · 128 fits a short), widened
  *       to ints and accumulated;
  *   <li>{@code vectorDot256x4} / {@code vectorDot512x4}: the same with four output rows per pass,
- *       sharing each input load.
+ *       sharing each input load;
+ *   <li>{@code runtimeDotRows}: the kernel the jars run ({@code Int8VectorKernels.dotRows}: eight rows,
+ *       16 bytes of each widened to ints, int multiply-add), on the input centred into ints;
+ *       {@code runtimeDotRowsFromL3}: the same over four copies of the weights in turn (4 MiB, more
+ *       than this machine's 1 MiB L2, as mlp_784_1024's 1.8 MiB of weights are at run time);
+ *   <li>{@code pairSums512x4}: fewer widenings — int16 products of the raw int8 input (|w·x| ≤ 127·128),
+ *       two summed in int16 (≤ 32,512), each pair of such sums read as one int lane; XOR 0x80008000 makes
+ *       both 16-bit halves non-negative, so Σ lanes and Σ (lane >>> 16) give both halves' sums exactly
+ *       (2 widenings per 64 multiply-adds instead of 4); the zero point is taken off as x_zp · Σ_k w[o, k].
  * </ul>
+ *
+ * <p>A bound, not a variant (its sums are not the product): {@code boundWidenAddOnly} is
+ * {@code runtimeDotRows} without the multiply — if it takes as long, the multiply is not what limits it.
  *
  * <p>The vector code is written out in each method with constant species, as generated code would
  * be: factored into a helper that takes the species as a parameter, C2 stops intrinsifying it when
@@ -65,19 +77,42 @@ public class Int8DotBenchmark {
   private final byte[] w = new byte[O * K];
   private final byte[] wTransposed = new byte[K * O];
   private final int[] out = new int[O];
+  private final int[] centredInts = new int[K];
+  private final short[] rawShorts = new short[K];
+  private final int[] weightRowSums = new int[O];
+  private final byte[][] weightCopies = new byte[4][];
+  private int copy;
 
   @Setup
   public void setUp() {
     Random random = new Random(7);
     random.nextBytes(x);
     random.nextBytes(w);
+    for (int i = 0; i < w.length; i++) {
+      // Symmetric int8 weights, as the XNNPACK config quantizes them (the pair-sum kernels need it).
+      w[i] = (byte) Math.max(w[i], -127);
+    }
     for (int o = 0; o < O; o++) {
       for (int k = 0; k < K; k++) {
         wTransposed[k * O + o] = w[o * K + k];
       }
     }
+    for (int k = 0; k < K; k++) {
+      centredInts[k] = x[k] - X_ZERO_POINT;
+      rawShorts[k] = x[k];
+    }
+    for (int o = 0; o < O; o++) {
+      for (int k = 0; k < K; k++) {
+        weightRowSums[o] += w[o * K + k];
+      }
+    }
+    weightCopies[0] = w;
+    for (int c = 1; c < weightCopies.length; c++) {
+      weightCopies[c] = w.clone();
+    }
     int[] want = scalarDot().clone();
-    for (int[] got : new int[][] {scalarDot4(), scalarAxpy4(), vectorDot256(), vectorDot512(), vectorDot256x4(), vectorDot512x4()}) {
+    for (int[] got : new int[][] {scalarDot4(), scalarAxpy4(), vectorDot256(), vectorDot512(), vectorDot256x4(),
+        vectorDot512x4(), runtimeDotRows(), runtimeDotRowsFromL3(), pairSums512x4()}) {
       if (!java.util.Arrays.equals(want, got)) {
         throw new AssertionError("a variant disagrees with scalarDot");
       }
@@ -239,5 +274,104 @@ public class Int8DotBenchmark {
       out[o + 3] = a3.reduceLanes(VectorOperators.ADD);
     }
     return out;
+  }
+
+  @Benchmark
+  public int[] runtimeDotRows() {
+    Int8VectorKernels.dotRows(w, centredInts, out, 0, 0, 0, O, K);
+    return out;
+  }
+
+  @Benchmark
+  public int[] runtimeDotRowsFromL3() {
+    copy = (copy + 1) % weightCopies.length;
+    Int8VectorKernels.dotRows(weightCopies[copy], centredInts, out, 0, 0, 0, O, K);
+    return out;
+  }
+
+  @Benchmark
+  public int[] pairSums512x4() {
+    // Each 16-bit half of a lane carries 32,768 too after the XOR: 2 halves × 16 lanes × K/64 steps.
+    int offsets = 2 * I512.length() * (K / 64) * 32_768;
+    for (int o = 0; o < O; o += 4) {
+      int r0 = o * K;
+      int r1 = r0 + K;
+      int r2 = r1 + K;
+      int r3 = r2 + K;
+      IntVector a0 = IntVector.zero(I512);
+      IntVector a1 = IntVector.zero(I512);
+      IntVector a2 = IntVector.zero(I512);
+      IntVector a3 = IntVector.zero(I512);
+      IntVector h0 = IntVector.zero(I512);
+      IntVector h1 = IntVector.zero(I512);
+      IntVector h2 = IntVector.zero(I512);
+      IntVector h3 = IntVector.zero(I512);
+      for (int k = 0; k < K; k += 64) {
+        ShortVector x0 = ShortVector.fromArray(S512, rawShorts, k);
+        ShortVector x1 = ShortVector.fromArray(S512, rawShorts, k + 32);
+        IntVector l0 = widenedShorts(r0 + k).mul(x0).add(widenedShorts(r0 + k + 32).mul(x1)).reinterpretAsInts()
+            .lanewise(VectorOperators.XOR, 0x80008000);
+        IntVector l1 = widenedShorts(r1 + k).mul(x0).add(widenedShorts(r1 + k + 32).mul(x1)).reinterpretAsInts()
+            .lanewise(VectorOperators.XOR, 0x80008000);
+        IntVector l2 = widenedShorts(r2 + k).mul(x0).add(widenedShorts(r2 + k + 32).mul(x1)).reinterpretAsInts()
+            .lanewise(VectorOperators.XOR, 0x80008000);
+        IntVector l3 = widenedShorts(r3 + k).mul(x0).add(widenedShorts(r3 + k + 32).mul(x1)).reinterpretAsInts()
+            .lanewise(VectorOperators.XOR, 0x80008000);
+        a0 = a0.add(l0);
+        h0 = h0.add(l0.lanewise(VectorOperators.LSHR, 16));
+        a1 = a1.add(l1);
+        h1 = h1.add(l1.lanewise(VectorOperators.LSHR, 16));
+        a2 = a2.add(l2);
+        h2 = h2.add(l2.lanewise(VectorOperators.LSHR, 16));
+        a3 = a3.add(l3);
+        h3 = h3.add(l3.lanewise(VectorOperators.LSHR, 16));
+      }
+      // Σ low halves = Σ lanes − 65536 · Σ high halves (mod 2^32, exact as the true sum fits an int).
+      out[o] = a0.reduceLanes(VectorOperators.ADD) - 65_535 * h0.reduceLanes(VectorOperators.ADD) - offsets
+          - X_ZERO_POINT * weightRowSums[o];
+      out[o + 1] = a1.reduceLanes(VectorOperators.ADD) - 65_535 * h1.reduceLanes(VectorOperators.ADD) - offsets
+          - X_ZERO_POINT * weightRowSums[o + 1];
+      out[o + 2] = a2.reduceLanes(VectorOperators.ADD) - 65_535 * h2.reduceLanes(VectorOperators.ADD) - offsets
+          - X_ZERO_POINT * weightRowSums[o + 2];
+      out[o + 3] = a3.reduceLanes(VectorOperators.ADD) - 65_535 * h3.reduceLanes(VectorOperators.ADD) - offsets
+          - X_ZERO_POINT * weightRowSums[o + 3];
+    }
+    return out;
+  }
+
+  private ShortVector widenedShorts(int at) {
+    return (ShortVector) ByteVector.fromArray(B256, w, at).convertShape(VectorOperators.B2S, S512, 0);
+  }
+
+  @Benchmark
+  public int[] boundWidenAddOnly() {
+    for (int o = 0; o < O; o += 8) {
+      int r = o * K;
+      IntVector a0 = IntVector.zero(I512);
+      IntVector a1 = IntVector.zero(I512);
+      IntVector a2 = IntVector.zero(I512);
+      IntVector a3 = IntVector.zero(I512);
+      IntVector a4 = IntVector.zero(I512);
+      IntVector a5 = IntVector.zero(I512);
+      IntVector a6 = IntVector.zero(I512);
+      IntVector a7 = IntVector.zero(I512);
+      for (int k = 0; k < K; k += 16) {
+        IntVector xv = IntVector.fromArray(I512, centredInts, k);
+        a0 = a0.add(xv.add(widenedInts(r + k)));
+        a1 = a1.add(xv.add(widenedInts(r + K + k)));
+        a2 = a2.add(xv.add(widenedInts(r + 2 * K + k)));
+        a3 = a3.add(xv.add(widenedInts(r + 3 * K + k)));
+        a4 = a4.add(xv.add(widenedInts(r + 4 * K + k)));
+        a5 = a5.add(xv.add(widenedInts(r + 5 * K + k)));
+        a6 = a6.add(xv.add(widenedInts(r + 6 * K + k)));
+        a7 = a7.add(xv.add(widenedInts(r + 7 * K + k)));
+      }
+      out[o] = a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
+    }
+    return out;
+  }
+
+  private IntVector widenedInts(int at) {
+    return (IntVector) ByteVector.fromArray(B128, w, at).convertShape(VectorOperators.B2I, I512, 0);
   }
 }
