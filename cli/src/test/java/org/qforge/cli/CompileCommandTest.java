@@ -62,7 +62,10 @@ class CompileCommandTest {
     Files.copy(RESCNN.resolve("test_inputs.npy"), work.resolve("x.npy"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<List<String>> launches = List.of(List.of(java, "-jar", jar.toString(), "x.npy", "scalar.npy"),
-        List.of(java, "--add-modules", "jdk.incubator.vector", "-jar", jar.toString(), "x.npy", "vector.npy"));
+        List.of(java, "--add-modules", "jdk.incubator.vector", "-jar", jar.toString(), "x.npy", "vector.npy"),
+        // 256-bit vectors, as on an AVX2 machine: 8-lane kernels, two vectors per packed chunk of 16 inputs.
+        List.of(java, "-XX:MaxVectorSize=32", "--add-modules", "jdk.incubator.vector", "-jar", jar.toString(), "x.npy",
+            "vector256.npy"));
     for (List<String> command : launches) {
       Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
       assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -75,6 +78,7 @@ class CompileCommandTest {
     byte[] want = Files.readAllBytes(interpreted);
     assertArrayEquals(want, Files.readAllBytes(work.resolve("scalar.npy")), "plain java -jar (scalar loops)");
     assertArrayEquals(want, Files.readAllBytes(work.resolve("vector.npy")), "java --add-modules ... (Vector API)");
+    assertArrayEquals(want, Files.readAllBytes(work.resolve("vector256.npy")), "-XX:MaxVectorSize=32 (256-bit vectors)");
   }
 
   @Test

@@ -55,7 +55,7 @@ public final class JarCompiler {
   /** Compiles {@code program}, which must verify and have one f32 input and output. */
   public static Result compile(Graph program, Options options) {
     Verifier.verify(program);
-    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts);
+    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts, Kernels::relayout);
     ModelLayout layout = ModelLayout.of(options.className(), options.description(), plan);
     Map<String, byte[]> classes = new LinkedHashMap<>();
     Map<String, String> sources = Map.of();

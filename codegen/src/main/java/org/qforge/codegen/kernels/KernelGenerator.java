@@ -3,6 +3,8 @@ package org.qforge.codegen.kernels;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Node;
+import org.qforge.ir.Tensor;
+import org.qforge.ir.Value;
 
 /** Generates the loop code of one op for one node, specialized on its shapes, literals and slots. */
 @FunctionalInterface
@@ -12,5 +14,13 @@ public interface KernelGenerator {
   /** Int elements of workspace the kernel of {@code node} needs (see {@code WorkspaceSizes}). */
   default int workspaceInts(Node node) {
     return 0;
+  }
+
+  /**
+   * The elements of {@code constant}, read by {@code node} only, in the order this kernel wants them
+   * stored, or null for the graph's order (see {@code ConstantLayouts}).
+   */
+  default Tensor relayout(Node node, Value constant, Tensor tensor) {
+    return null;
   }
 }

@@ -10,6 +10,8 @@ import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Node;
 import org.qforge.ir.QforgeException;
+import org.qforge.ir.Tensor;
+import org.qforge.ir.Value;
 
 /**
  * The kernel generator for each op compiled models support: fp32 ops, shape ops on tensors of any
@@ -71,6 +73,12 @@ public final class Kernels {
   public static int workspaceInts(Node node) {
     KernelGenerator g = BY_OP.get(node.op().name());
     return g == null ? 0 : g.workspaceInts(node);
+  }
+
+  /** {@code constant} in the order {@code node}'s kernel wants it stored, or null (see {@code ConstantLayouts}). */
+  public static Tensor relayout(Node node, Value constant, Tensor tensor) {
+    KernelGenerator g = BY_OP.get(node.op().name());
+    return g == null ? null : g.relayout(node, constant, tensor);
   }
 
   /** The kernel for {@code node}, named {@code name}. */

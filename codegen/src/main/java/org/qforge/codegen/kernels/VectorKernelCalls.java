@@ -97,10 +97,14 @@ final class VectorKernelCalls {
         d(output.scale()), d(output.zeroPoint()), d(output.min()), d(output.max()));
   }
 
-  /** {@code ints[accOff + o] = Σ_k w[weightOff + o·depth + k] · ints[xOff + k]} for {@code o < rows}. */
-  static Stmt dotRows(Access weight, int xOff, int accOff, int rows, int depth) {
+  /**
+   * {@code ints[accOff + o] = Σ_k w(o, k) · ints[xOff + k]} for {@code o < rows}: {@code dotRows} on a
+   * row-major weight, {@code dotRowsPacked} on one stored in blocks of eight interleaved rows (see
+   * {@link IntegerLinearKernel#packedIndex}).
+   */
+  static Stmt dotRows(Access weight, boolean packed, int xOff, int accOff, int rows, int depth) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    return new Stmt.Invoke("Int8VectorKernels", "dotRows", List.of(weight.array(), ints, ints),
-        List.of(i(weight.offset()), i(xOff), i(accOff), i(rows), i(depth)));
+    return new Stmt.Invoke("Int8VectorKernels", packed ? "dotRowsPacked" : "dotRows",
+        List.of(weight.array(), ints, ints), List.of(i(weight.offset()), i(xOff), i(accOff), i(rows), i(depth)));
   }
 }

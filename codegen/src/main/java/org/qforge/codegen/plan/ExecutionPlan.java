@@ -1,11 +1,13 @@
 package org.qforge.codegen.plan;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.qforge.ir.Constant;
 import org.qforge.ir.Graph;
 import org.qforge.ir.Node;
@@ -20,7 +22,8 @@ import org.qforge.ir.Value;
  * output stay alive for the whole run).
  *
  * <p>A kernel may also ask for an int workspace of its own ({@link WorkspaceSizes}); it is planned
- * like a value that lives for that kernel's step only.
+ * like a value that lives for that kernel's step only, and may store a constant that only it reads
+ * in an order of its own ({@link ConstantLayouts}).
  *
  * <p>Requires: a verified graph with one f32 input and one f32 output, static shapes, and tensors
  * of the dtypes {@link Arena} supports (f32, i8, u8, i32, i64).
@@ -29,6 +32,7 @@ public final class ExecutionPlan {
   private final Graph graph;
   private final Map<Value, Slot> slots = new IdentityHashMap<>();
   private final Map<Node, Integer> workspaces = new IdentityHashMap<>();
+  private final Set<Value> relaidOut = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Map<Arena, Integer> sizes = new EnumMap<>(Arena.class);
   private final Map<Arena, List<Tensor>> weights = new EnumMap<>(Arena.class);
   private long peakScratchBytes;
@@ -44,17 +48,22 @@ public final class ExecutionPlan {
 
   /** Plans {@code graph}, with the int workspaces its kernels ask for. */
   public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes) {
+    return of(graph, workspaceSizes, ConstantLayouts.NONE);
+  }
+
+  /** Plans {@code graph}, with the int workspaces its kernels ask for and the constant orders they want. */
+  public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes, ConstantLayouts constantLayouts) {
     if (graph.inputs().size() != 1 || graph.outputs().size() != 1) {
       throw new QforgeException("compiled models take one input and return one output; graph " + graph.name()
           + " has " + graph.inputs().size() + " and " + graph.outputs().size());
     }
     ExecutionPlan p = new ExecutionPlan(graph);
-    p.layOutWeights();
+    p.layOutWeights(constantLayouts);
     p.planScratch(workspaceSizes);
     return p;
   }
 
-  private void layOutWeights() {
+  private void layOutWeights(ConstantLayouts constantLayouts) {
     Map<Arena, Integer> next = new EnumMap<>(Arena.class);
     for (Constant c : graph.constants().values()) {
       if (!c.value().hasUsers()) {
@@ -63,7 +72,19 @@ public final class ExecutionPlan {
       Arena a = arena(c.value(), true);
       int offset = next.getOrDefault(a, 0);
       slots.put(c.value(), new Slot(a, offset, c.value().type()));
-      weights.computeIfAbsent(a, k -> new ArrayList<>()).add(c.tensor());
+      Tensor stored = c.tensor();
+      List<Node> users = c.value().users();
+      if (users.size() == 1) {
+        Tensor t = constantLayouts.relayout(users.get(0), c.value(), c.tensor());
+        if (t != null) {
+          if (t.dtype() != c.tensor().dtype() || t.numel() != c.tensor().numel()) {
+            throw new IllegalStateException("a relaid-out %" + c.value().name() + " must keep its dtype and size");
+          }
+          stored = t;
+          relaidOut.add(c.value());
+        }
+      }
+      weights.computeIfAbsent(a, k -> new ArrayList<>()).add(stored);
       next.put(a, Math.addExact(offset, c.tensor().numel()));
     }
     sizes.putAll(next);
@@ -147,6 +168,11 @@ public final class ExecutionPlan {
       throw new IllegalStateException("value %" + v.name() + " has no slot");
     }
     return s;
+  }
+
+  /** True if constant {@code v} is stored in its reader's order ({@link ConstantLayouts}), not the graph's. */
+  public boolean relaidOut(Value v) {
+    return relaidOut.contains(v);
   }
 
   /** The element offset in {@link Arena#SCRATCH_I32} of {@code node}'s workspace. */

@@ -1,6 +1,7 @@
 package org.qforge.codegen.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qforge.codegen.JarCompiler;
+import org.qforge.codegen.plan.Arena;
+import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Argument;
 import org.qforge.ir.Constant;
 import org.qforge.ir.DType;
@@ -394,6 +397,46 @@ class IntegerKernelsTest {
             p.longs(new long[7]), Literal.NONE),
         out(0.1, 120, 0, 255, "input_scale", 0.05, "input_zero_point", 140));
     assertBitIdentical(p.done(p.dequantize(l, 0.1, 120)), 2, 0.05);
+  }
+
+  @Test
+  void linearWithPackedWeightRows() throws Exception {
+    // 21 outputs: two blocks of eight interleaved rows, then five row-major ones (a four-row and a one-row
+    // pass); 48 inputs, three chunks of 16; three rows of input, i8 and u8.
+    for (DType in : new DType[] {DType.I8, DType.U8}) {
+      Prog p = new Prog();
+      long zp = in == DType.I8 ? -7 : 131;
+      Value q = p.quantize(p.input(3, 48), 0.05, zp, in);
+      Value w = p.weights(DType.I8, 21, 48);
+      Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 21), p.longs(new long[21]),
+              p.floats(1, -0.5, 21)),
+          in == DType.I8 ? i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", zp)
+              : out(0.2, 125, 0, 255, "input_scale", 0.05, "input_zero_point", zp));
+      Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
+      assertTrue(ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout).relaidOut(w),
+          "a constant int8 weight of 21 × 48 read by the vector kernel is stored packed");
+      assertBitIdentical(g, 2, 0.05);
+    }
+  }
+
+  @Test
+  void aWeightReadTwiceKeepsItsOrder() throws Exception {
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 32), 0.05, 1, DType.I8);
+    Value w = p.weights(DType.I8, 16, 32);
+    Value first = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 16), p.longs(new long[16]),
+            Literal.NONE),
+        i8out(0.1, 0, "input_scale", 0.05, "input_zero_point", 1));
+    Value second = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 16), p.longs(new long[16]),
+            Literal.NONE),
+        i8out(0.1, 2, "input_scale", 0.05, "input_zero_point", 1));
+    Value sum = p.op("qforge.quantized_add", List.of(first, second), i8out(0.2, 0, "self_scale", 0.1,
+        "self_zero_point", 0, "other_scale", 0.1, "other_zero_point", 2));
+    Graph g = p.done(p.dequantize(sum, 0.2, 0));
+    ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout);
+    assertFalse(plan.relaidOut(w), "two readers: the graph's order");
+    assertEquals(p.g.constant(w.name()).tensor(), plan.weights(Arena.WEIGHTS_I8).get(0));
+    assertBitIdentical(g, 2, 0.05);
   }
 
   @Test
