@@ -2,9 +2,7 @@ package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
-import static org.qforge.codegen.loop.Kb.and;
 import static org.qforge.codegen.loop.Kb.block;
-import static org.qforge.codegen.loop.Kb.div;
 import static org.qforge.codegen.loop.Kb.doubleVar;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
@@ -142,21 +140,46 @@ final class IntegerLinearKernel implements KernelGenerator {
     Stmt scalar = forLoop(o, i(packedRows), i(outs),
         perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs, mul(v(o), i(k)), forLoop(kk, k, inner)));
     if (packed) {
-      // Rows in blocks of eight: row o starts at (o/8)·8K + (o%8)·16; its chunk c of 16 inputs is 128 further each.
-      Local c = intVar("c");
-      Stmt chunkInner = assign(acc, WeightQuantization.accumulate(acc,
-          wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), add(mul(v(c), i(PACK_DEPTH)), v(kk))))),
-          wq.weightElement(add(v(wRow), add(mul(v(c), i(PACK_ROWS * PACK_DEPTH)), v(kk))))));
-      Expr blockRow = add(mul(div(v(o), i(PACK_ROWS)), i(PACK_ROWS * k)), mul(and(v(o), i(PACK_ROWS - 1)), i(PACK_DEPTH)));
-      scalar = block(
-          forLoop(o, packedRows, perOutput(wq, output, out, m, null, wRow, acc, o, r, outs, blockRow,
-              forLoop(c, k / PACK_DEPTH, forLoop(kk, PACK_DEPTH, chunkInner)))),
-          scalar);
+      scalar = block(packedBlocks(plan, wq, output, out, xv, xRow, r, k, outs, packedRows, m), scalar);
     }
     Stmt perRow = wq.vectorizable(k)
         ? new Stmt.VectorOrScalar(vectorRow(node, plan, wq, xRow, k, outs, r, packed), scalar)
         : scalar;
     return forLoop(r, rows, assign(xRow, mul(v(r), i(k))), perRow);
+  }
+
+  /**
+   * The scalar loop over packed blocks: eight rows at a time, each input element loaded once for all
+   * eight, chunk by chunk of 16 inputs (row j of a block at {@code 16·j} in each 128-byte chunk).
+   */
+  private static Stmt packedBlocks(ExecutionPlan plan, WeightQuantization wq, IntegerArithmetic.Output output,
+      Access out, Value xv, Local xRow, Local r, int k, int outs, int packedRows, Local m) {
+    Local block = intVar("b");
+    Local base = intVar("base");
+    Local c = intVar("c");
+    Local kk = intVar("k");
+    Local xk = intVar("xk");
+    Local[] sums = new Local[PACK_ROWS];
+    List<Stmt> perInput = new ArrayList<>();
+    Expr chunk = add(v(base), mul(v(c), i(PACK_ROWS * PACK_DEPTH)));
+    perInput.add(assign(xk, wq.centredInput(IntegerArithmetic.element(plan, xv,
+        add(v(xRow), add(mul(v(c), i(PACK_DEPTH)), v(kk)))))));
+    List<Stmt> perBlock = new ArrayList<>();
+    perBlock.add(assign(base, mul(v(block), i(PACK_ROWS * k))));
+    for (int j = 0; j < PACK_ROWS; j++) {
+      sums[j] = WeightQuantization.accumulator("acc" + j, k);
+      perBlock.add(assign(sums[j], sums[j].kind() == Kind.LONG ? l(0) : i(0)));
+      perInput.add(assign(sums[j], WeightQuantization.accumulate(sums[j], v(xk),
+          wq.weightElement(add(chunk, add(i(j * PACK_DEPTH), v(kk)))))));
+    }
+    perBlock.add(forLoop(c, k / PACK_DEPTH, forLoop(kk, PACK_DEPTH, perInput.toArray(Stmt[]::new))));
+    for (int j = 0; j < PACK_ROWS; j++) {
+      Expr o = add(mul(v(block), i(PACK_ROWS)), i(j));
+      perBlock.add(assign(m, wq.multiplier(o)));
+      perBlock.add(store(out.array(), out.index(add(mul(v(r), i(outs)), o)),
+          wq.quantize(output, wq.real(v(sums[j]), v(m), o))));
+    }
+    return forLoop(block, packedRows / PACK_ROWS, perBlock.toArray(Stmt[]::new));
   }
 
   /** One output: its multiplier (and weight zero point), the row's start, the sum, the requantized store. */
