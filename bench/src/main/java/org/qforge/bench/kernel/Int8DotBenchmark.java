@@ -39,6 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       16 bytes of each widened to ints, int multiply-add), on the input centred into ints;
  *       {@code runtimeDotRowsFromL3}: the same over four copies of the weights in turn (4 MiB, more
  *       than this machine's 1 MiB L2, as mlp_784_1024's 1.8 MiB of weights are at run time);
+ *       {@code runtimeDotRowsPackedFromL3}: {@code Int8VectorKernels.dotRowsPacked}, what the jars run
+ *       now, on the same copies stored in blocks of eight rows interleaved in chunks of 16 inputs;
  *   <li>{@code pairSums512x4}: fewer widenings — int16 products of the raw int8 input (|w·x| ≤ 127·128),
  *       two summed in int16 (≤ 32,512), each pair of such sums read as one int lane; XOR 0x80008000 makes
  *       both 16-bit halves non-negative, so Σ lanes and Σ (lane >>> 16) give both halves' sums exactly
@@ -81,6 +83,7 @@ public class Int8DotBenchmark {
   private final short[] rawShorts = new short[K];
   private final int[] weightRowSums = new int[O];
   private final byte[][] weightCopies = new byte[4][];
+  private final byte[][] packedCopies = new byte[4][];
   private int copy;
 
   @Setup
@@ -110,9 +113,19 @@ public class Int8DotBenchmark {
     for (int c = 1; c < weightCopies.length; c++) {
       weightCopies[c] = w.clone();
     }
+    // The layout dotRowsPacked documents: element (o, k) at (o/8)·8K + (k/16)·128 + (o%8)·16 + k%16 (O = 1024
+    // leaves no row-major rest).
+    for (int c = 0; c < packedCopies.length; c++) {
+      packedCopies[c] = new byte[O * K];
+      for (int o = 0; o < O; o++) {
+        for (int k = 0; k < K; k++) {
+          packedCopies[c][(o / 8) * 8 * K + (k / 16) * 128 + (o % 8) * 16 + k % 16] = w[o * K + k];
+        }
+      }
+    }
     int[] want = scalarDot().clone();
     for (int[] got : new int[][] {scalarDot4(), scalarAxpy4(), vectorDot256(), vectorDot512(), vectorDot256x4(),
-        vectorDot512x4(), runtimeDotRows(), runtimeDotRowsFromL3(), pairSums512x4()}) {
+        vectorDot512x4(), runtimeDotRows(), runtimeDotRowsFromL3(), runtimeDotRowsPackedFromL3(), pairSums512x4()}) {
       if (!java.util.Arrays.equals(want, got)) {
         throw new AssertionError("a variant disagrees with scalarDot");
       }
@@ -286,6 +299,13 @@ public class Int8DotBenchmark {
   public int[] runtimeDotRowsFromL3() {
     copy = (copy + 1) % weightCopies.length;
     Int8VectorKernels.dotRows(weightCopies[copy], centredInts, out, 0, 0, 0, O, K);
+    return out;
+  }
+
+  @Benchmark
+  public int[] runtimeDotRowsPackedFromL3() {
+    copy = (copy + 1) % packedCopies.length;
+    Int8VectorKernels.dotRowsPacked(packedCopies[copy], centredInts, out, 0, 0, 0, O, K);
     return out;
   }
 
