@@ -64,8 +64,10 @@ final class ColumnConvolution {
     return VectorKernelCalls.paddedRow(positions());
   }
 
+  /** The matrix, the sums, the table of tap rows, and the weights widened to ints. */
   int workspaceInts() {
-    return Math.addExact(Math.multiplyExact(Math.addExact(s.taps(), s.oc()), row()), s.taps());
+    return Math.addExact(Math.addExact(Math.multiplyExact(Math.addExact(s.taps(), s.oc()), row()), s.taps()),
+        Math.multiplyExact(s.oc(), s.taps()));
   }
 
   /** True if this node's weights allow the Vector API kernel (symmetric, in a byte array). */
@@ -113,7 +115,7 @@ final class ColumnConvolution {
     int table = sums + s.oc() * row();
     perBatch.add(im2col);
     perBatch.add(forLoop(t, s.taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
-    perBatch.add(VectorKernelCalls.convTaps(weight, columns, sums, table, s.oc(), s.taps(), row()));
+    perBatch.add(VectorKernelCalls.convTaps(weight, table + s.taps(), columns, sums, table, s.oc(), s.taps(), row()));
     Stmt requantize = VectorKernelCalls.requantize(wq, output, out, sums, row(), s.ow(), mul(v(n), i(s.oc() * positions())), s.oc(),
         s.oh(), s.ow());
     perBatch.add(requantize != null ? requantize : forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),

@@ -89,12 +89,12 @@ final class RowConvolution {
   /**
    * The Vector API kernel's: the padded input and as many elements more as its rows are padded
    * ({@link VectorKernelCalls#paddedRow}), all channels' rows of accumulators at once, a table of the
-   * taps' offsets.
+   * taps' offsets, the weights widened to ints.
    */
   private int vectorWorkspaceInts() {
     int row = VectorKernelCalls.paddedRow(accumulators());
-    return Math.addExact(Math.addExact(paddedElements() + row - accumulators(), Math.multiplyExact(s.oc(), row)),
-        s.taps());
+    return Math.addExact(Math.addExact(Math.addExact(paddedElements() + row - accumulators(),
+        Math.multiplyExact(s.oc(), row)), s.taps()), Math.multiplyExact(s.oc(), s.taps()));
   }
 
   Stmt body(Node node, ExecutionPlan plan) {
@@ -210,7 +210,7 @@ final class RowConvolution {
     }
     return block(
         forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
-        VectorKernelCalls.convTaps(wq.weightAccess(), padded, accRow, table, s.oc(), taps, rowLength),
+        VectorKernelCalls.convTaps(wq.weightAccess(), table + taps, padded, accRow, table, s.oc(), taps, rowLength),
         requantize);
   }
 }

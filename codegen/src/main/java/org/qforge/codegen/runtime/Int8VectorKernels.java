@@ -306,6 +306,17 @@ public final class Int8VectorKernels {
     return a.reduceLanes(VectorOperators.ADD) + tail(w, x, r, xOff, vectorDepth, depth);
   }
 
+  /** {@code ints[to + i] = w[from + i]} for {@code i < n}: int8 weights widened for {@link #convTaps}. */
+  public static void widen(byte[] w, int[] ints, int from, int to, int n) {
+    int i = 0;
+    for (; i + LANES <= n; i += LANES) {
+      widened(w, from + i).intoArray(ints, to + i);
+    }
+    for (; i < n; i++) {
+      ints[to + i] = w[from + i];
+    }
+  }
+
   /**
    * A convolution's sums over taps of a prepared int input: for {@code o < outs} and {@code p < len},
    *
@@ -318,8 +329,13 @@ public final class Int8VectorKernels {
    * rows) and an im2col matrix (tap t's row at {@code t·len}) both have this shape. One loop over a
    * table, not loops over c, ky and kx: C2 keeps the accumulators in registers only across a single
    * loop (nested, it boxes them, and the kernel ran 13× slower; bench/README.md).
+   *
+   * <p>The weights are ints ({@link #widen} them first, into scratch): C2 broadcasts an int array
+   * element straight from memory, a byte it loads, sign-extends and moves into a vector register
+   * first, and those moves held the eight-channel tile at 70 GMAC/s against 100 with int weights
+   * (bench/README.md).
    */
-  public static void convTaps(byte[] w, int[] in, int[] acc, int wOff, int inOff, int accOff, int tableOff,
+  public static void convTaps(int[] w, int[] in, int[] acc, int wOff, int inOff, int accOff, int tableOff,
       int outs, int taps, int len) {
     int o = 0;
     int tiled = len - len % (2 * LANES);
@@ -347,7 +363,7 @@ public final class Int8VectorKernels {
    * with the four-channel tail inlined into it, C2 ran out of inlining budget for the vector
    * operations, boxed them, and the model ran 2.5× slower.
    */
-  private static void convEightChannels(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+  private static void convEightChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
       int taps, int len, int tiled) {
     for (int p = 0; p < tiled; p += 2 * LANES) {
       IntVector a00 = IntVector.zero(INTS);
@@ -424,13 +440,13 @@ public final class Int8VectorKernels {
     }
   }
 
-  private static void convFourChannels(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+  private static void convFourChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
       int taps, int len) {
     convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, 0);
   }
 
   /** Four channels, positions {@code from} to {@code len}. */
-  private static void convFourChannelsFrom(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+  private static void convFourChannelsFrom(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
       int taps, int len, int from) {
     int w1 = w0 + taps;
     int w2 = w1 + taps;
@@ -501,7 +517,7 @@ public final class Int8VectorKernels {
     }
   }
 
-  private static void convOneChannel(byte[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+  private static void convOneChannel(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
       int taps, int len) {
     int p = 0;
     for (; p + LANES <= len; p += LANES) {
@@ -517,7 +533,7 @@ public final class Int8VectorKernels {
     }
   }
 
-  private static int scalarTaps(byte[] w, int[] in, int w0, int at, int tableOff, int taps) {
+  private static int scalarTaps(int[] w, int[] in, int w0, int at, int tableOff, int taps) {
     int s = 0;
     for (int t = 0; t < taps; t++) {
       s += w[w0 + t] * in[at + in[tableOff + t]];
