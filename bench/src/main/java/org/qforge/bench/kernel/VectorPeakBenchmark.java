@@ -19,9 +19,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * This machine's peak for the instructions the generated int8 kernels make C2 emit: the inner loop
  * of {@code Int8VectorKernels.convTaps} is a broadcast weight times a vector of ints added into an
  * int accumulator ({@code vpmulld} + {@code vpaddd} on the preferred species). Here the same
- * operations run on registers only, eight independent chains {@code a = a·w + x} (enough to hide the
- * multiply's latency; {@code a + x·w} would let C2 hoist the loop-invariant product), no loads: what
- * the kernel would reach if memory cost nothing. The fp32 FMA line is
+ * operations run on registers only, eight independent chains {@code a = a·w + x} ({@code a + x·w}
+ * would let C2 hoist the loop-invariant product), no loads. Not a ceiling for the int line, it turned
+ * out: each chain waits on its multiply, and the conv tile itself, with 16 accumulators whose
+ * multiplies do not depend on them, runs faster than this (100 against 96 GMAC/s, {@code
+ * ConvTileBenchmark}). The fp32 FMA line is
  * the same for {@code FloatVector.fma}, the instruction ONNX Runtime's fp32 GEMM lives on.
  *
  * <p>Each invocation does {@link #STEPS} × 8 vector operations; GMAC/s = {@link #STEPS} × 8 × lanes
