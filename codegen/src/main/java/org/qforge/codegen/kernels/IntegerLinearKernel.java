@@ -22,7 +22,6 @@ import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
-import org.qforge.ir.Constant;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
@@ -48,7 +47,7 @@ import org.qforge.ir.Value;
  * <p>A constant weight those kernels read, with at least 8 rows of a multiple of 16 inputs, is stored
  * in blocks of eight interleaved rows ({@link #packedIndex}), so that an eight-row pass of {@code
  * Int8VectorKernels.dotRowsPacked} streams one run of bytes: with the weights in L3, as mlp_784_1024's
- * 1.8 MiB are, the 1024 × 1024 layer ran 18.0 → 15.7 µs standalone (bench/README.md). The scalar loop
+ * 1.8 MiB are, the 1024 × 1024 layer ran 19.4 → 16.0 µs ({@code Int8DotBenchmark}, bench/README.md). The scalar loop
  * reads the same order.
  */
 final class IntegerLinearKernel implements KernelGenerator {
@@ -99,20 +98,8 @@ final class IntegerLinearKernel implements KernelGenerator {
   private static boolean packable(Node node) {
     Value weight = (Value) node.arg("weight");
     int[] wd = weight.type().dims();
-    if (wd[0] < PACK_ROWS || wd[1] % PACK_DEPTH != 0 || !WeightQuantization.vectorTypes(node, wd[1])
-        || !(node.arg("weight_zero_points") instanceof Value zps) || zps.kind() != Value.Kind.CONSTANT) {
-      return false;
-    }
-    Constant z = node.graph().constant(zps.name());
-    if (z == null) {
-      return false;
-    }
-    for (int o = 0; o < z.tensor().numel(); o++) {
-      if (z.tensor().getLong(o) != 0) {
-        return false;
-      }
-    }
-    return true;
+    return wd[0] >= PACK_ROWS && wd[1] % PACK_DEPTH == 0 && WeightQuantization.vectorTypes(node, wd[1])
+        && WeightQuantization.zeroPointsStaticallyZero(node);
   }
 
   @Override

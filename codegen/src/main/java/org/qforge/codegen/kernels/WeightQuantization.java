@@ -15,6 +15,7 @@ import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Kind;
 import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.ir.Constant;
 import org.qforge.ir.DType;
 import org.qforge.ir.Node;
 import org.qforge.ir.QforgeException;
@@ -81,6 +82,26 @@ final class WeightQuantization {
       }
     }
     this.zeroPointsAllZero = allZero;
+  }
+
+  /**
+   * True if the node's {@code weight_zero_points} are a constant of zeros (symmetric weights) — what
+   * {@link #hasWeightZeroPoints} decides with a plan, for callers that have none yet.
+   */
+  static boolean zeroPointsStaticallyZero(Node node) {
+    if (!(node.arg("weight_zero_points") instanceof Value zps) || zps.kind() != Value.Kind.CONSTANT) {
+      return false;
+    }
+    Constant z = node.graph().constant(zps.name());
+    if (z == null) {
+      return false;
+    }
+    for (int o = 0; o < z.tensor().numel(); o++) {
+      if (z.tensor().getLong(o) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** True if there is no bias, or a constant one without NaN or infinity. */
