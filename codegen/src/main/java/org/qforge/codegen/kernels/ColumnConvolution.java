@@ -115,12 +115,14 @@ final class ColumnConvolution {
     int table = sums + s.oc() * row();
     perBatch.add(im2col);
     perBatch.add(forLoop(t, s.taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
-    perBatch.add(VectorKernelCalls.convTaps(weight, table + s.taps(), columns, sums, table, s.oc(), s.taps(), row()));
+    int weightInts = table + s.taps();
+    perBatch.add(VectorKernelCalls.convTaps(weightInts, columns, sums, table, s.oc(), s.taps(), row()));
     Stmt requantize = VectorKernelCalls.requantize(wq, output, out, sums, row(), s.ow(), mul(v(n), i(s.oc() * positions())), s.oc(),
         s.oh(), s.ow());
     perBatch.add(requantize != null ? requantize : forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
         forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
             wq.quantize(output, wq.real(acc, v(m), v(o))))))));
-    return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
+    return block(VectorKernelCalls.widenWeights(weight, weightInts, s.oc() * s.taps()),
+        forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
   }
 }

@@ -172,9 +172,15 @@ final class RowConvolution {
     }
     perBlock.add(forLoop(oy, s.oh(), forLoop(ox, s.ow(), requantize.toArray(Stmt[]::new))));
     Stmt scalar = forLoop(ob, s.oc() / block, perBlock.toArray(Stmt[]::new));
-    perBatch.add(wq.vectorizable(s.taps())
-        ? new Stmt.VectorOrScalar(vectorSums(node, plan, wq, padded, n), scalar) : scalar);
-    return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
+    if (!wq.vectorizable(s.taps())) {
+      perBatch.add(scalar);
+      return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
+    }
+    perBatch.add(new Stmt.VectorOrScalar(vectorSums(node, plan, wq, padded, n), scalar));
+    // The widened weights are the same for every batch element: widened once, before the loop.
+    return block(new Stmt.VectorOrScalar(
+        VectorKernelCalls.widenWeights(wq.weightAccess(), vectorWeightInts(padded), s.oc() * s.taps()), block()),
+        forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
   }
 
   /**
@@ -187,7 +193,7 @@ final class RowConvolution {
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
     int pw = paddedWidth();
     int rowLength = VectorKernelCalls.paddedRow(accumulators());
-    int accRow = padded + paddedElements() + rowLength - accumulators();
+    int accRow = vectorAccRow(padded);
     Local o = intVar("o");
     Local oy = intVar("oy");
     Local ox = intVar("ox");
@@ -196,7 +202,7 @@ final class RowConvolution {
     Local ky = intVar("ky");
     Local kx = intVar("kx");
     int taps = s.taps();
-    int table = accRow + s.oc() * rowLength;
+    int table = vectorWeightInts(padded) - taps;
     Expr tap = add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx));
     Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
@@ -210,7 +216,17 @@ final class RowConvolution {
     }
     return block(
         forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
-        VectorKernelCalls.convTaps(wq.weightAccess(), table + taps, padded, accRow, table, s.oc(), taps, rowLength),
+        VectorKernelCalls.convTaps(vectorWeightInts(padded), padded, accRow, table, s.oc(), taps, rowLength),
         requantize);
+  }
+
+  /** Where the vector path's accumulator rows start in the workspace at {@code padded}: after the padded input and its slack. */
+  private int vectorAccRow(int padded) {
+    return padded + paddedElements() + VectorKernelCalls.paddedRow(accumulators()) - accumulators();
+  }
+
+  /** Where the vector path's widened weights lie: after the accumulator rows and the table of taps. */
+  private int vectorWeightInts(int padded) {
+    return vectorAccRow(padded) + s.oc() * VectorKernelCalls.paddedRow(accumulators()) + s.taps();
   }
 }

@@ -1,6 +1,5 @@
 package org.qforge.codegen.kernels;
 
-import static org.qforge.codegen.loop.Kb.block;
 import static org.qforge.codegen.loop.Kb.d;
 import static org.qforge.codegen.loop.Kb.i;
 
@@ -33,19 +32,23 @@ final class VectorKernelCalls {
   }
 
   /**
-   * {@code acc[accOff + o·len + p] = Σ_t w[weightOff + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
-   * for {@code o < outs, p < len}, the weights first widened into {@code outs·taps} ints at
-   * {@code weightInts} ({@code Int8VectorKernels.widen}: the kernel broadcasts ints from memory); every
-   * index read must lie inside the int arena.
+   * {@code acc[accOff + o·len + p] = Σ_t ints[weightInts + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
+   * for {@code o < outs, p < len}, on weights {@link #widenWeights widened} into the int arena (the
+   * kernel broadcasts ints from memory); every index read must lie inside the int arena.
    */
-  static Stmt convTaps(Access weight, int weightInts, int inOff, int accOff, int tableOff, int outs, int taps,
-      int len) {
+  static Stmt convTaps(int weightInts, int inOff, int accOff, int tableOff, int outs, int taps, int len) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    return block(
-        new Stmt.Invoke("Int8VectorKernels", "widen", List.of(weight.array(), ints),
-            List.of(i(weight.offset()), i(weightInts), i(Math.multiplyExact(outs, taps)))),
-        new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(ints, ints, ints),
-            List.of(i(weightInts), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len))));
+    return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(ints, ints, ints),
+        List.of(i(weightInts), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len)));
+  }
+
+  /**
+   * {@code ints[to + j] = w[weight + j]} for {@code j < n} ({@code Int8VectorKernels.widen}): a conv's
+   * int8 weights as the ints {@link #convTaps} reads, once a run, before the loop over the batch.
+   */
+  static Stmt widenWeights(Access weight, int to, int n) {
+    return new Stmt.Invoke("Int8VectorKernels", "widen", List.of(weight.array(), Arena.SCRATCH_I32.param()),
+        List.of(i(weight.offset()), i(to), i(n)));
   }
 
   /**
