@@ -69,7 +69,6 @@ final class WeightQuantization {
       }
     }
     Tensor z = IntegerArithmetic.constant(plan, zeroPoints);
-    boolean allZero = z != null;
     if (z != null) {
       DType wt = weight.type().dtype();
       for (int o = 0; o < z.numel(); o++) {
@@ -78,15 +77,14 @@ final class WeightQuantization {
           throw new QforgeException("node %" + node.name() + ": weight_zero_points[" + o + "] " + zp
               + " is outside the range of " + wt);
         }
-        allZero &= zp == 0;
       }
     }
-    this.zeroPointsAllZero = allZero;
+    this.zeroPointsAllZero = zeroPointsStaticallyZero(node);
   }
 
   /**
-   * True if the node's {@code weight_zero_points} are a constant of zeros (symmetric weights) — what
-   * {@link #hasWeightZeroPoints} decides with a plan, for callers that have none yet.
+   * True if the node's {@code weight_zero_points} are a constant of zeros (symmetric weights): what
+   * {@link #hasWeightZeroPoints} answers, and what callers without a plan yet can ask.
    */
   static boolean zeroPointsStaticallyZero(Node node) {
     if (!(node.arg("weight_zero_points") instanceof Value zps) || zps.kind() != Value.Kind.CONSTANT) {
