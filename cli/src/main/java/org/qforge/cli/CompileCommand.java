@@ -111,6 +111,9 @@ final class CompileCommand implements Callable<Integer> {
     String weights = r.int8WeightBytes() == 0 ? String.format(Locale.ROOT, "%.1f KiB weights", r.weightBytes() / 1024.0)
         : String.format(Locale.ROOT, "%.1f KiB weights (%.2fx the %.1f KiB of int8)", r.weightBytes() / 1024.0,
             (double) r.weightBytes() / r.int8WeightBytes(), r.int8WeightBytes() / 1024.0);
+    if (r.lookupTableBytes() > 0) {
+      weights += String.format(Locale.ROOT, " + %.1f KiB lookup tables", r.lookupTableBytes() / 1024.0);
+    }
     spec.commandLine().getErr().printf(Locale.ROOT, "qforge: %s: %d kernels, %.1f KiB jar, %s, %.1f KiB scratch per"
         + " instance, compiled in %.2f s%n", output, r.steps(), r.jar().length / 1024.0, weights,
         r.peakScratchBytes() / 1024.0, (System.nanoTime() - t0) / 1e9);

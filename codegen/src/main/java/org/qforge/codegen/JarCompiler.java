@@ -45,17 +45,18 @@ public final class JarCompiler {
    * @param peakScratchBytes scratch memory one model instance allocates
    * @param weightBytes memory the loaded weights take (scales, biases and zero points included)
    * @param int8WeightBytes the 8-bit weights among them
+   * @param lookupTableBytes memory the loaded lookup tables take, apart from the weights (see {@code LookupTables})
    * @param steps number of kernels
    */
   public record Result(byte[] jar, Map<String, String> sources, long peakScratchBytes, long weightBytes,
-      long int8WeightBytes, int steps) {}
+      long int8WeightBytes, long lookupTableBytes, int steps) {}
 
   private JarCompiler() {}
 
   /** Compiles {@code program}, which must verify and have one f32 input and output. */
   public static Result compile(Graph program, Options options) {
     Verifier.verify(program);
-    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts, Kernels::relayout);
+    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts, Kernels::relayout, Kernels::lookupTable);
     ModelLayout layout = ModelLayout.of(options.className(), options.description(), plan);
     Map<String, byte[]> classes = new LinkedHashMap<>();
     Map<String, String> sources = Map.of();
@@ -68,6 +69,6 @@ public final class JarCompiler {
     }
     byte[] jar = JarWriter.write(layout, classes, options.qforgeVersion());
     return new Result(jar, sources, plan.peakScratchBytes(), plan.weightBytes(), plan.int8WeightBytes(),
-        layout.kernels().size());
+        plan.lookupTableBytes(), layout.kernels().size());
   }
 }

@@ -66,11 +66,13 @@ public final class AsmModelEmitter implements Opcodes {
     mv.visitLdcInsn(layout.weightsResource());
     mv.visitMethodInsn(INVOKESTATIC, loader, "load", "(Ljava/lang/Class;Ljava/lang/String;)L" + loader + ";", false);
     mv.visitVarInsn(ASTORE, 0);
-    String[][] getters = {{"wF", "floats", "[F"}, {"wI", "ints", "[I"}, {"wB", "bytes", "[B"}, {"wL", "longs", "[J"}};
-    for (String[] g : getters) {
-      mv.visitVarInsn(ALOAD, 0);
-      mv.visitMethodInsn(INVOKEVIRTUAL, loader, g[1], "()" + g[2], false);
-      mv.visitFieldInsn(PUTSTATIC, self, g[0], g[2]);
+    for (Arena a : Arena.values()) {
+      if (a.isWeights()) {
+        String descriptor = a.param().kind().descriptor();
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitMethodInsn(INVOKEVIRTUAL, loader, ModelLayout.loaderMethod(a), "()" + descriptor, false);
+        mv.visitFieldInsn(PUTSTATIC, self, a.param().name(), descriptor);
+      }
     }
     newIntArray(mv, layout.input().type().dims());
     mv.visitFieldInsn(PUTSTATIC, self, "INPUT_SHAPE", "[I");

@@ -79,6 +79,18 @@ public record ModelLayout(String className, String description, ExecutionPlan pl
     return simpleName() + ".weights";
   }
 
+  /** The {@code WeightsLoader} method that returns weights arena {@code a}'s array. */
+  public static String loaderMethod(Arena a) {
+    return switch (a) {
+      case WEIGHTS_F32 -> "floats";
+      case WEIGHTS_I32 -> "ints";
+      case WEIGHTS_I8 -> "bytes";
+      case WEIGHTS_I64 -> "longs";
+      case TABLES_I8 -> "tables";
+      default -> throw new IllegalArgumentException(a + " is not loaded from the weights resource");
+    };
+  }
+
   /** The weights resource's contents, in the format {@code WeightsLoader} reads. */
   public byte[] weightsBytes() {
     try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -104,6 +116,10 @@ public record ModelLayout(String className, String description, ExecutionPlan pl
         for (long v : t.longs()) {
           out.writeLong(v);
         }
+      }
+      out.writeInt(plan.size(Arena.TABLES_I8));
+      for (Tensor t : plan.weights(Arena.TABLES_I8)) {
+        out.write(t.bytes());
       }
       out.flush();
       return bytes.toByteArray();

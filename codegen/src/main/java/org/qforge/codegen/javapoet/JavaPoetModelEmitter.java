@@ -51,12 +51,7 @@ public final class JavaPoetModelEmitter {
       TypeName t = arrayType(a);
       if (a.isWeights()) {
         type.addField(FieldSpec.builder(t, a.param().name(), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).build());
-        clinit.addStatement("$L = l.$L()", a.param().name(), switch (a) {
-          case WEIGHTS_F32 -> "floats";
-          case WEIGHTS_I32 -> "ints";
-          case WEIGHTS_I8 -> "bytes";
-          default -> "longs";
-        });
+        clinit.addStatement("$L = l.$L()", a.param().name(), ModelLayout.loaderMethod(a));
       } else {
         type.addField(FieldSpec.builder(t, a.param().name(), Modifier.PRIVATE, Modifier.FINAL).build());
         ctor.addStatement("$L = new $L[$L]", a.param().name(), a.param().kind().javaName().replace("[]", ""),

@@ -23,4 +23,9 @@ public interface KernelGenerator {
   default Tensor relayout(Node node, Value constant, Tensor tensor) {
     return null;
   }
+
+  /** The table {@code node}'s kernel reads instead of computing, or null (see {@code LookupTables}). */
+  default Tensor lookupTable(Node node) {
+    return null;
+  }
 }

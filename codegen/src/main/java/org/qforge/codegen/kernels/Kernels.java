@@ -81,6 +81,12 @@ public final class Kernels {
     return g == null ? null : g.relayout(node, constant, tensor);
   }
 
+  /** The table {@code node}'s kernel reads, or null (see {@code LookupTables}). */
+  public static Tensor lookupTable(Node node) {
+    KernelGenerator g = BY_OP.get(node.op().name());
+    return g == null ? null : g.lookupTable(node);
+  }
+
   /** The kernel for {@code node}, named {@code name}. */
   public static KernelFunction generate(Node node, ExecutionPlan plan, String name) {
     KernelGenerator g = BY_OP.get(node.op().name());

@@ -7,8 +7,8 @@ import org.qforge.ir.QforgeException;
 
 /**
  * The arrays a compiled model computes in: per element type, one scratch array per model instance
- * (intermediate tensors, placed by the memory planner) and one shared weights array (constants).
- * Every kernel receives all of them, in this order.
+ * (intermediate tensors, placed by the memory planner) and one shared weights array (constants),
+ * and one shared array of lookup tables. Every kernel receives all of them, in this order.
  *
  * <p>i8 and u8 tensors share the byte arenas: a u8 element is stored as its bit pattern
  * ({@code (byte) v}) and kernels that compute on it read it as {@code b & 0xff}. Other dtypes (i16,
@@ -22,7 +22,13 @@ public enum Arena {
   WEIGHTS_F32("wF", ArrayKind.FLOAT, true),
   WEIGHTS_I8("wB", ArrayKind.BYTE, true),
   WEIGHTS_I32("wI", ArrayKind.INT, true),
-  WEIGHTS_I64("wL", ArrayKind.LONG, true);
+  WEIGHTS_I64("wL", ArrayKind.LONG, true),
+  /**
+   * Lookup tables of 8-bit results ({@link LookupTables}), shared like the weights. An array of
+   * their own, so that the weights arenas hold exactly the graph's constants (their size is a
+   * reported figure: packed weights against their int8 bytes).
+   */
+  TABLES_I8("tB", ArrayKind.BYTE, true);
 
   private final ArrayParam param;
   private final boolean weights;

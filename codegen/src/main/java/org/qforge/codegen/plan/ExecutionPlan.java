@@ -23,7 +23,8 @@ import org.qforge.ir.Value;
  *
  * <p>A kernel may also ask for an int workspace of its own ({@link WorkspaceSizes}); it is planned
  * like a value that lives for that kernel's step only, and may store a constant that only it reads
- * in an order of its own ({@link ConstantLayouts}).
+ * in an order of its own ({@link ConstantLayouts}), and a lookup table computed at compile time
+ * ({@link LookupTables}), stored in an arena of their own.
  *
  * <p>Requires: a verified graph with one f32 input and one f32 output, static shapes, and tensors
  * of the dtypes {@link Arena} supports (f32, i8, u8, i32, i64).
@@ -33,6 +34,7 @@ public final class ExecutionPlan {
   private final Map<Value, Slot> slots = new IdentityHashMap<>();
   private final Map<Node, Integer> workspaces = new IdentityHashMap<>();
   private final Set<Value> relaidOut = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Map<Node, Slot> tables = new IdentityHashMap<>();
   private final Map<Arena, Integer> sizes = new EnumMap<>(Arena.class);
   private final Map<Arena, List<Tensor>> weights = new EnumMap<>(Arena.class);
   private long peakScratchBytes;
@@ -53,12 +55,22 @@ public final class ExecutionPlan {
 
   /** Plans {@code graph}, with the int workspaces its kernels ask for and the constant orders they want. */
   public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes, ConstantLayouts constantLayouts) {
+    return of(graph, workspaceSizes, constantLayouts, LookupTables.NONE);
+  }
+
+  /**
+   * Plans {@code graph}, with the int workspaces its kernels ask for, the constant orders they want
+   * and the lookup tables they read.
+   */
+  public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes, ConstantLayouts constantLayouts,
+      LookupTables lookupTables) {
     if (graph.inputs().size() != 1 || graph.outputs().size() != 1) {
       throw new QforgeException("compiled models take one input and return one output; graph " + graph.name()
           + " has " + graph.inputs().size() + " and " + graph.outputs().size());
     }
     ExecutionPlan p = new ExecutionPlan(graph);
     p.layOutWeights(constantLayouts);
+    p.layOutTables(lookupTables);
     p.planScratch(workspaceSizes);
     return p;
   }
@@ -88,6 +100,24 @@ public final class ExecutionPlan {
       next.put(a, Math.addExact(offset, c.tensor().numel()));
     }
     sizes.putAll(next);
+  }
+
+  private void layOutTables(LookupTables lookupTables) {
+    for (Node n : graph.nodes()) {
+      Tensor t = lookupTables.table(n);
+      if (t == null) {
+        continue;
+      }
+      if (Arena.of(t.dtype(), true) != Arena.WEIGHTS_I8) {
+        throw new IllegalStateException("node %" + n.name() + " asks for a table of " + t.type()
+            + "; tables hold 8-bit results");
+      }
+      Arena a = Arena.TABLES_I8;
+      int offset = sizes.getOrDefault(a, 0);
+      tables.put(n, new Slot(a, offset, t.type()));
+      weights.computeIfAbsent(a, k -> new ArrayList<>()).add(t);
+      sizes.put(a, Math.addExact(offset, t.numel()));
+    }
   }
 
   private void planScratch(WorkspaceSizes workspaceSizes) {
@@ -175,6 +205,11 @@ public final class ExecutionPlan {
     return relaidOut.contains(v);
   }
 
+  /** Where the lookup table of {@code node}'s kernel is, or null if it reads none ({@link LookupTables}). */
+  public Slot lookupTable(Node node) {
+    return tables.get(node);
+  }
+
   /** The element offset in {@link Arena#SCRATCH_I32} of {@code node}'s workspace. */
   public int workspaceOffset(Node node) {
     Integer offset = workspaces.get(node);
@@ -189,16 +224,19 @@ public final class ExecutionPlan {
     return sizes.getOrDefault(a, 0);
   }
 
-  /** The constants in a weights arena, in layout order. */
+  /** The constants in a weights arena (the tables in {@link Arena#TABLES_I8}), in layout order. */
   public List<Tensor> weights(Arena a) {
     return weights.getOrDefault(a, List.of());
   }
 
-  /** Bytes the weights arenas hold once loaded (all instances share them). */
+  /**
+   * Bytes the graph's constants take in the weights arenas once loaded (all instances share them),
+   * lookup tables not included.
+   */
   public long weightBytes() {
     long bytes = 0;
     for (Arena a : Arena.values()) {
-      if (a.isWeights()) {
+      if (a.isWeights() && a != Arena.TABLES_I8) {
         bytes += (long) size(a) * a.elementBytes();
       }
     }
@@ -208,6 +246,11 @@ public final class ExecutionPlan {
   /** Bytes of the 8-bit weights (the int8 arena) among {@link #weightBytes}. */
   public long int8WeightBytes() {
     return size(Arena.WEIGHTS_I8);
+  }
+
+  /** Bytes the lookup tables take ({@link LookupTables}, {@link Arena#TABLES_I8}). */
+  public long lookupTableBytes() {
+    return size(Arena.TABLES_I8);
   }
 
   /** Bytes of scratch memory one model instance needs. */

@@ -7,19 +7,22 @@ import java.io.UncheckedIOException;
 
 /**
  * Reads a model's weights resource: per element type, a big-endian int count followed by the
- * values, in the order float, int, byte, long (each section present, possibly empty).
+ * values, in the order float, int, byte, long, then the lookup tables as bytes (each section
+ * present, possibly empty).
  */
 public final class WeightsLoader {
   private final float[] floats;
   private final int[] ints;
   private final byte[] bytes;
   private final long[] longs;
+  private final byte[] tables;
 
-  private WeightsLoader(float[] floats, int[] ints, byte[] bytes, long[] longs) {
+  private WeightsLoader(float[] floats, int[] ints, byte[] bytes, long[] longs, byte[] tables) {
     this.floats = floats;
     this.ints = ints;
     this.bytes = bytes;
     this.longs = longs;
+    this.tables = tables;
   }
 
   /** Loads the resource {@code name} next to {@code owner}. */
@@ -43,7 +46,9 @@ public final class WeightsLoader {
       for (int i = 0; i < l.length; i++) {
         l[i] = in.readLong();
       }
-      return new WeightsLoader(f, n, b, l);
+      byte[] t = new byte[in.readInt()];
+      in.readFully(t);
+      return new WeightsLoader(f, n, b, l, t);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read weights " + name, e);
     }
@@ -63,5 +68,10 @@ public final class WeightsLoader {
 
   public long[] longs() {
     return longs;
+  }
+
+  /** The lookup tables kernels read instead of computing, kept apart from the weights. */
+  public byte[] tables() {
+    return tables;
   }
 }

@@ -3,6 +3,7 @@ package org.qforge.codegen.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Method;
@@ -335,6 +336,33 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void largeAddsAndMulsReadATable() throws Exception {
+    // 2,048 results: from ByteOperandTable.MIN_ELEMENTS up, the kernels read a table of every
+    // operand pair; transposed operands and narrowed output bounds reach many of its entries.
+    for (DType t : List.of(DType.I8, DType.U8)) {
+      Prog p = new Prog();
+      Value x = p.input(2, 4, 16, 16);
+      long za = t == DType.U8 ? 3 : -3;
+      long zb = t == DType.U8 ? 130 : 20;
+      Value a = p.quantize(x, 0.05, za, t);
+      Value b = p.quantize(p.op("aten.transpose.int", List.of(x), "dim0", 2, "dim1", 3), 0.03, zb, t);
+      long zo = t == DType.U8 ? 120 : -5;
+      Value sum = p.op("qforge.quantized_add", List.of(a, b), out(0.07, zo, t.minValue() + 5, t.maxValue() - 7,
+          "self_scale", 0.05, "self_zero_point", za, "other_scale", 0.03, "other_zero_point", zb));
+      Value m = p.op("qforge.quantized_mean", List.of(b), out(0.02, zb, t.minValue(), t.maxValue(),
+          "input_scale", 0.03, "input_zero_point", zb, "dim", new int[] {2}, "keepdim", true));
+      Value prod = p.op("qforge.quantized_mul", List.of(sum, m), out(0.05, zo, t.minValue(), t.maxValue(),
+          "self_scale", 0.07, "self_zero_point", zo, "other_scale", 0.02, "other_zero_point", zb));
+      Graph g = p.done(p.dequantize(prod, 0.05, zo));
+      ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout, Kernels::lookupTable);
+      assertNotNull(plan.lookupTable(sum.producer()), "the add reads a table");
+      assertNotNull(plan.lookupTable(prod.producer()), "the broadcasting mul reads a table");
+      assertEquals(2 * 65536, plan.lookupTableBytes());
+      assertBitIdentical(g, 3, 0.05);
+    }
+  }
+
+  @Test
   void sameShapedAddsOfI8AndU8() throws Exception {
     // Same-shaped signed, then unsigned operands (resnet's residual adds).
     for (DType t : List.of(DType.I8, DType.U8)) {
@@ -346,7 +374,9 @@ class IntegerKernelsTest {
       long zo = t == DType.U8 ? 120 : -5;
       Value sum = p.op("qforge.quantized_add", List.of(a, b), out(0.07, zo, t.minValue(), t.maxValue(),
           "self_scale", 0.05, "self_zero_point", za, "other_scale", 0.03, "other_zero_point", t == DType.U8 ? 130L : 20L));
-      assertBitIdentical(p.done(p.dequantize(sum, 0.07, zo)), 3, 0.05);
+      Graph g = p.done(p.dequantize(sum, 0.07, zo));
+      assertNull(Kernels.lookupTable(sum.producer()), "42 results: computed, no table");
+      assertBitIdentical(g, 3, 0.05);
     }
   }
 
