@@ -381,6 +381,23 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void convWithHugeQuotientsSaturatesLikeTheInterpreter() throws Exception {
+    // Every other channel's weight scale is 1e20: quotients far beyond 2^51, which the vector
+    // requantization's t + 1.5·2^52 shortcut must still take to the bounds (and a zero sum to the
+    // zero point); the other channels requantize normally.
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 4, 12, 12), 0.05, -2, DType.I8);
+    float[] scales = new float[16];
+    for (int o = 0; o < 16; o++) {
+      scales[o] = o % 2 == 0 ? 1e20f : 0.004f + 0.001f * o;
+    }
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 16, 4, 3, 3),
+            p.constant(Tensor.ofFloats(scales, 16)), p.longs(new long[16]), Literal.NONE),
+        out(0.02, 3, -100, 110, "input_scale", 0.05, "input_zero_point", -2, "padding", new int[] {1}));
+    assertBitIdentical(p.done(p.dequantize(c, 0.02, 3)), 2, 0.05);
+  }
+
+  @Test
   void convWithNonFiniteBiasKeepsTheNaNRule() throws Exception {
     // A NaN real value quantizes to 0 (Java's cast), whatever the bounds: the kernels must not take
     // the int-clamp shortcut that is only equivalent for finite values.
