@@ -45,7 +45,7 @@ public final class JarCompiler {
    * @param peakScratchBytes scratch memory one model instance allocates
    * @param weightBytes memory the loaded weights take (scales, biases and zero points included)
    * @param int8WeightBytes the 8-bit weights among them
-   * @param lookupTableBytes memory the loaded lookup tables take, apart from the weights (see {@code LookupTables})
+   * @param lookupTableBytes memory the loaded lookup tables take, apart from the weights (see {@code DerivedConstants})
    * @param steps number of kernels
    */
   public record Result(byte[] jar, Map<String, String> sources, long peakScratchBytes, long weightBytes,
@@ -56,7 +56,7 @@ public final class JarCompiler {
   /** Compiles {@code program}, which must verify and have one f32 input and output. */
   public static Result compile(Graph program, Options options) {
     Verifier.verify(program);
-    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts, Kernels::relayout, Kernels::lookupTable);
+    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts, Kernels::relayout, Kernels::derivedConstant);
     ModelLayout layout = ModelLayout.of(options.className(), options.description(), plan);
     Map<String, byte[]> classes = new LinkedHashMap<>();
     Map<String, String> sources = Map.of();

@@ -24,6 +24,7 @@ import org.qforge.codegen.loop.Stmt.Cmp;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Literal;
 import org.qforge.ir.Node;
+import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 
 /**
@@ -59,6 +60,19 @@ final class IntegerConvKernel implements KernelGenerator {
     return columns == null ? 0 : columns.workspaceInts();
   }
 
+  /** The {@link AccumulatorStarts} of the Vector API kernel, for the row and column forms with symmetric weights. */
+  @Override
+  public Tensor derivedConstant(Node node) {
+    if (!WeightQuantization.zeroPointsStaticallyZero(node)) {
+      return null;
+    }
+    if (RowConvolution.of(node) != null) {
+      return WeightQuantization.vectorTypes(node, ConvShape.of(node).taps())
+          ? AccumulatorStarts.of(node, AccumulatorStarts.uncentred(node)) : null;
+    }
+    return ColumnConvolution.of(node) != null ? AccumulatorStarts.of(node, false) : null;
+  }
+
   @Override
   public Stmt body(Node node, ExecutionPlan plan) {
     RowConvolution rows = RowConvolution.of(node);
@@ -68,7 +82,7 @@ final class IntegerConvKernel implements KernelGenerator {
     Stmt direct = directBody(node, plan);
     ColumnConvolution columns = ColumnConvolution.of(node);
     WeightQuantization weights = new WeightQuantization(node, plan);
-    return columns != null && columns.applies(weights)
+    return columns != null && columns.applies(weights, plan, node)
         ? new Stmt.VectorOrScalar(columns.body(node, plan, weights), direct) : direct;
   }
 

@@ -56,12 +56,12 @@ final class IntegerElementwiseKernels {
     return new KernelGenerator() {
       @Override
       public Stmt body(Node node, ExecutionPlan plan) {
-        Slot table = plan.lookupTable(node);
+        Slot table = plan.derivedConstant(node);
         return table == null ? arithmetic(node, plan, isAdd) : lookedUp(node, plan, table);
       }
 
       @Override
-      public Tensor lookupTable(Node node) {
+      public Tensor derivedConstant(Node node) {
         return ByteOperandTable.worthwhile(node) ? ByteOperandTable.of(node) : null;
       }
     };

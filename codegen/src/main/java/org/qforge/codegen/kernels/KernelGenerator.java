@@ -24,8 +24,8 @@ public interface KernelGenerator {
     return null;
   }
 
-  /** The table {@code node}'s kernel reads instead of computing, or null (see {@code LookupTables}). */
-  default Tensor lookupTable(Node node) {
+  /** A constant {@code node}'s kernel derives at compile time and reads at run time, or null (see {@code DerivedConstants}). */
+  default Tensor derivedConstant(Node node) {
     return null;
   }
 }

@@ -81,10 +81,10 @@ public final class Kernels {
     return g == null ? null : g.relayout(node, constant, tensor);
   }
 
-  /** The table {@code node}'s kernel reads, or null (see {@code LookupTables}). */
-  public static Tensor lookupTable(Node node) {
+  /** The constant {@code node}'s kernel derives, or null (see {@code DerivedConstants}). */
+  public static Tensor derivedConstant(Node node) {
     KernelGenerator g = BY_OP.get(node.op().name());
-    return g == null ? null : g.lookupTable(node);
+    return g == null ? null : g.derivedConstant(node);
   }
 
   /** The kernel for {@code node}, named {@code name}. */

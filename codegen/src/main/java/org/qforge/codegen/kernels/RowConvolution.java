@@ -122,14 +122,16 @@ final class RowConvolution {
     Local p = intVar("p");
     Local base = intVar("base");
 
-    List<Stmt> perBatch = new ArrayList<>();
+    // The padded input, centred: zeros, then each element minus the zero point.
+    List<Stmt> centredInput = new ArrayList<>();
     if (s.pad()[0] > 0 || s.pad()[1] > 0) {
-      perBatch.add(forLoop(j, s.c() * ph * pw, store(ints, add(i(padded), v(j)), i(0))));
+      centredInput.add(forLoop(j, s.c() * ph * pw, store(ints, add(i(padded), v(j)), i(0))));
     }
     Expr xIndex = add(mul(add(mul(add(mul(v(n), i(s.c())), v(ci)), i(s.h())), v(iy)), i(s.w())), v(ix));
     Expr paddedIndex = add(i(padded + s.pad()[0] * pw + s.pad()[1]), add(mul(add(mul(v(ci), i(ph)), v(iy)), i(pw)), v(ix)));
-    perBatch.add(forLoop(ci, s.c(), forLoop(iy, s.h(), forLoop(ix, s.w(),
+    centredInput.add(forLoop(ci, s.c(), forLoop(iy, s.h(), forLoop(ix, s.w(),
         store(ints, paddedIndex, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex)))))));
+    List<Stmt> perBatch = new ArrayList<>();
 
     // Channels o + b (b < block) accumulate in rows accRow + b * rowLength, sharing each padded load.
     OutputChannelBlock channels = new OutputChannelBlock(s.oc(), wq);
@@ -171,16 +173,67 @@ final class RowConvolution {
       requantize.add(store(out.array(), out.index(outIndex), wq.quantize(output, wq.real(acc, v(m[b]), channel))));
     }
     perBlock.add(forLoop(oy, s.oh(), forLoop(ox, s.ow(), requantize.toArray(Stmt[]::new))));
-    Stmt scalar = forLoop(ob, s.oc() / block, perBlock.toArray(Stmt[]::new));
-    if (!wq.vectorizable(s.taps())) {
-      perBatch.add(scalar);
+    List<Stmt> scalar = new ArrayList<>(centredInput);
+    scalar.add(forLoop(ob, s.oc() / block, perBlock.toArray(Stmt[]::new)));
+    if (!wq.vectorizable(s.taps()) || plan.derivedConstant(node) == null) {
+      perBatch.addAll(scalar);
       return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
     }
-    perBatch.add(new Stmt.VectorOrScalar(vectorSums(node, plan, wq, padded, n), scalar));
+    List<Stmt> vector = new ArrayList<>(AccumulatorStarts.uncentred(node) ? uncentredInput(node, plan, xv, padded, n)
+        : centredInput);
+    vector.add(vectorSums(node, plan, wq, padded, n));
+    perBatch.add(new Stmt.VectorOrScalar(block(vector.toArray(Stmt[]::new)), block(scalar.toArray(Stmt[]::new))));
     // The widened weights are the same for every batch element: widened once, before the loop.
     return block(new Stmt.VectorOrScalar(
         VectorKernelCalls.widenWeights(wq.weightAccess(), vectorWeightInts(padded), s.oc() * s.taps()), block()),
         forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
+  }
+
+  /**
+   * The padded input as the stored int8 values, for the Vector API path with its zero-point
+   * corrections ({@link AccumulatorStarts}): the border cells set to the zero point, then each input
+   * row widened into place ({@code Int8VectorKernels.widen}; whole planes, or the whole input, where
+   * there is no padding to skip).
+   */
+  private List<Stmt> uncentredInput(Node node, ExecutionPlan plan, Value xv, int padded, Local n) {
+    int ph = paddedHeight();
+    int pw = paddedWidth();
+    int top = s.pad()[0];
+    int left = s.pad()[1];
+    Expr zp = i(Math.toIntExact(IntegerArithmetic.intLiteral(node, "input_zero_point")));
+    Access x = Access.of(plan, xv);
+    Local ci = intVar("ci");
+    Local iy = intVar("iy");
+    Local ix = intVar("ix");
+    Local y = intVar("y");
+    Expr plane = add(i(padded), mul(v(ci), i(ph * pw)));
+    List<Stmt> border = new ArrayList<>();
+    if (top > 0) {
+      // The top rows, then the bottom rows (from row top + H on).
+      border.add(forLoop(y, top * pw, store(Arena.SCRATCH_I32.param(), add(plane, v(y)), zp)));
+      border.add(forLoop(y, (ph - top - s.h()) * pw,
+          store(Arena.SCRATCH_I32.param(), add(plane, add(i((top + s.h()) * pw), v(y))), zp)));
+    }
+    if (left > 0) {
+      // Each inner row's left and right padding.
+      Expr rowStart = add(plane, mul(add(v(iy), i(top)), i(pw)));
+      border.add(forLoop(iy, s.h(), forLoop(ix, left,
+          store(Arena.SCRATCH_I32.param(), add(rowStart, v(ix)), zp),
+          store(Arena.SCRATCH_I32.param(), add(rowStart, add(i(left + s.w()), v(ix))), zp))));
+    }
+    List<Stmt> stmts = new ArrayList<>();
+    if (!border.isEmpty()) {
+      stmts.add(forLoop(ci, s.c(), border.toArray(Stmt[]::new)));
+    }
+    int image = s.c() * s.h() * s.w();
+    if (top == 0 && left == 0) {
+      stmts.add(VectorKernelCalls.widenInput(x, mul(v(n), i(image)), i(padded), image));
+    } else {
+      Expr from = add(mul(v(n), i(image)), mul(add(mul(v(ci), i(s.h())), v(iy)), i(s.w())));
+      Expr to = add(i(padded + top * pw + left), add(mul(v(ci), i(ph * pw)), mul(v(iy), i(pw))));
+      stmts.add(forLoop(ci, s.c(), forLoop(iy, s.h(), VectorKernelCalls.widenInput(x, from, to, s.w()))));
+    }
+    return stmts;
   }
 
   /**
@@ -216,7 +269,8 @@ final class RowConvolution {
     }
     return block(
         forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
-        VectorKernelCalls.convTaps(vectorWeightInts(padded), padded, accRow, table, s.oc(), taps, rowLength),
+        VectorKernelCalls.convTaps(vectorWeightInts(padded), padded, accRow, table, plan.derivedConstant(node), s.oc(),
+            taps, rowLength),
         requantize);
   }
 

@@ -10,6 +10,7 @@ import org.qforge.codegen.loop.ArrayParam;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
+import org.qforge.codegen.plan.Slot;
 
 /**
  * Calls of the runtime's Vector API kernels ({@code org.qforge.codegen.runtime.Int8VectorKernels}),
@@ -32,14 +33,24 @@ final class VectorKernelCalls {
   }
 
   /**
-   * {@code acc[accOff + o·len + p] = Σ_t ints[weightInts + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
+   * {@code acc[accOff + o·len + p] = starts[o] + Σ_t ints[weightInts + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
    * for {@code o < outs, p < len}, on weights {@link #widenWeights widened} into the int arena (the
-   * kernel broadcasts ints from memory); every index read must lie inside the int arena.
+   * kernel broadcasts ints from memory) and the {@link AccumulatorStarts} at {@code starts}; every
+   * index read must lie inside the int arena.
    */
-  static Stmt convTaps(int weightInts, int inOff, int accOff, int tableOff, int outs, int taps, int len) {
+  static Stmt convTaps(int weightInts, int inOff, int accOff, int tableOff, Slot starts, int outs, int taps, int len) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(ints, ints, ints),
-        List.of(i(weightInts), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len)));
+    return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(ints, ints, ints, starts.arena().param()),
+        List.of(i(weightInts), i(inOff), i(accOff), i(tableOff), i(starts.offset()), i(outs), i(taps), i(len)));
+  }
+
+  /**
+   * {@code ints[to + j] = x[from + j]} for {@code j < n}, the stored int8 values of a tensor widened
+   * ({@code Int8VectorKernels.widen}): a convolution's uncentred input rows ({@link AccumulatorStarts}).
+   */
+  static Stmt widenInput(Access x, Expr from, Expr to, int n) {
+    return new Stmt.Invoke("Int8VectorKernels", "widen", List.of(x.array(), Arena.SCRATCH_I32.param()),
+        List.of(x.index(from), to, i(n)));
   }
 
   /**

@@ -24,7 +24,7 @@ public enum Arena {
   WEIGHTS_I32("wI", ArrayKind.INT, true),
   WEIGHTS_I64("wL", ArrayKind.LONG, true),
   /**
-   * Lookup tables of 8-bit results ({@link LookupTables}), shared like the weights. An array of
+   * Lookup tables of 8-bit results ({@link DerivedConstants}), shared like the weights. An array of
    * their own, so that the weights arenas hold exactly the graph's constants (their size is a
    * reported figure: packed weights against their int8 bytes).
    */

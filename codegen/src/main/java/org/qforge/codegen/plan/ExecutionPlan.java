@@ -23,8 +23,8 @@ import org.qforge.ir.Value;
  *
  * <p>A kernel may also ask for an int workspace of its own ({@link WorkspaceSizes}); it is planned
  * like a value that lives for that kernel's step only, and may store a constant that only it reads
- * in an order of its own ({@link ConstantLayouts}), and a lookup table computed at compile time
- * ({@link LookupTables}), stored in an arena of their own.
+ * in an order of its own ({@link ConstantLayouts}), and read a constant it derives from its node
+ * at compile time ({@link DerivedConstants}: lookup tables, zero-point corrections).
  *
  * <p>Requires: a verified graph with one f32 input and one f32 output, static shapes, and tensors
  * of the dtypes {@link Arena} supports (f32, i8, u8, i32, i64).
@@ -34,7 +34,7 @@ public final class ExecutionPlan {
   private final Map<Value, Slot> slots = new IdentityHashMap<>();
   private final Map<Node, Integer> workspaces = new IdentityHashMap<>();
   private final Set<Value> relaidOut = Collections.newSetFromMap(new IdentityHashMap<>());
-  private final Map<Node, Slot> tables = new IdentityHashMap<>();
+  private final Map<Node, Slot> derived = new IdentityHashMap<>();
   private final Map<Arena, Integer> sizes = new EnumMap<>(Arena.class);
   private final Map<Arena, List<Tensor>> weights = new EnumMap<>(Arena.class);
   private long peakScratchBytes;
@@ -55,22 +55,22 @@ public final class ExecutionPlan {
 
   /** Plans {@code graph}, with the int workspaces its kernels ask for and the constant orders they want. */
   public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes, ConstantLayouts constantLayouts) {
-    return of(graph, workspaceSizes, constantLayouts, LookupTables.NONE);
+    return of(graph, workspaceSizes, constantLayouts, DerivedConstants.NONE);
   }
 
   /**
    * Plans {@code graph}, with the int workspaces its kernels ask for, the constant orders they want
-   * and the lookup tables they read.
+   * and the constants they derive.
    */
   public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes, ConstantLayouts constantLayouts,
-      LookupTables lookupTables) {
+      DerivedConstants derivedConstants) {
     if (graph.inputs().size() != 1 || graph.outputs().size() != 1) {
       throw new QforgeException("compiled models take one input and return one output; graph " + graph.name()
           + " has " + graph.inputs().size() + " and " + graph.outputs().size());
     }
     ExecutionPlan p = new ExecutionPlan(graph);
     p.layOutWeights(constantLayouts);
-    p.layOutTables(lookupTables);
+    p.layOutDerived(derivedConstants);
     p.planScratch(workspaceSizes);
     return p;
   }
@@ -102,19 +102,20 @@ public final class ExecutionPlan {
     sizes.putAll(next);
   }
 
-  private void layOutTables(LookupTables lookupTables) {
+  private void layOutDerived(DerivedConstants derivedConstants) {
     for (Node n : graph.nodes()) {
-      Tensor t = lookupTables.table(n);
+      Tensor t = derivedConstants.derive(n);
       if (t == null) {
         continue;
       }
-      if (Arena.of(t.dtype(), true) != Arena.WEIGHTS_I8) {
-        throw new IllegalStateException("node %" + n.name() + " asks for a table of " + t.type()
-            + "; tables hold 8-bit results");
-      }
-      Arena a = Arena.TABLES_I8;
+      Arena a = switch (Arena.of(t.dtype(), true)) {
+        case WEIGHTS_I8 -> Arena.TABLES_I8;
+        case WEIGHTS_I32 -> Arena.WEIGHTS_I32;
+        default -> throw new IllegalStateException("node %" + n.name() + " derives a constant of " + t.type()
+            + "; derived constants are 8-bit tables or i32");
+      };
       int offset = sizes.getOrDefault(a, 0);
-      tables.put(n, new Slot(a, offset, t.type()));
+      derived.put(n, new Slot(a, offset, t.type()));
       weights.computeIfAbsent(a, k -> new ArrayList<>()).add(t);
       sizes.put(a, Math.addExact(offset, t.numel()));
     }
@@ -205,9 +206,9 @@ public final class ExecutionPlan {
     return relaidOut.contains(v);
   }
 
-  /** Where the lookup table of {@code node}'s kernel is, or null if it reads none ({@link LookupTables}). */
-  public Slot lookupTable(Node node) {
-    return tables.get(node);
+  /** Where the constant {@code node}'s kernel derived is, or null if it derived none ({@link DerivedConstants}). */
+  public Slot derivedConstant(Node node) {
+    return derived.get(node);
   }
 
   /** The element offset in {@link Arena#SCRATCH_I32} of {@code node}'s workspace. */
@@ -230,8 +231,8 @@ public final class ExecutionPlan {
   }
 
   /**
-   * Bytes the graph's constants take in the weights arenas once loaded (all instances share them),
-   * lookup tables not included.
+   * Bytes the weights arenas hold once loaded (all instances share them): the graph's constants and
+   * the i32 constants derived from them, lookup tables not included.
    */
   public long weightBytes() {
     long bytes = 0;
@@ -248,7 +249,7 @@ public final class ExecutionPlan {
     return size(Arena.WEIGHTS_I8);
   }
 
-  /** Bytes the lookup tables take ({@link LookupTables}, {@link Arena#TABLES_I8}). */
+  /** Bytes the lookup tables take ({@link DerivedConstants}, {@link Arena#TABLES_I8}). */
   public long lookupTableBytes() {
     return size(Arena.TABLES_I8);
   }

@@ -324,9 +324,11 @@ public final class Int8VectorKernels {
    * A convolution's sums over taps of a prepared int input: for {@code o < outs} and {@code p < len},
    *
    * <pre>
-   *   acc[accOff + o·len + p] = Σ_{t < taps} w[wOff + o·taps + t] · in[inOff + in[tableOff + t] + p]
+   *   acc[accOff + o·len + p] = start[startOff + o] + Σ_{t < taps} w[wOff + o·taps + t] · in[inOff + in[tableOff + t] + p]
    * </pre>
    *
+   * (the start a channel's zero-point correction when the input is not centred, 0 when it is; the
+   * caller knows the exact sum fits an int, so wrapping partial sums do no harm),
    * where the table holds each tap's offset in the input. The row form of a stride-1 convolution (a
    * padded input, tap (c, ky, kx) at {@code c·plane + ky·rowStep + kx·colStep}, positions p along its
    * rows) and an im2col matrix (tap t's row at {@code t·len}) both have this shape. One loop over a
@@ -338,67 +340,90 @@ public final class Int8VectorKernels {
    * first, and those moves held the eight-channel tile at 70 GMAC/s against 100 with int weights
    * (bench/README.md).
    */
-  public static void convTaps(int[] w, int[] in, int[] acc, int wOff, int inOff, int accOff, int tableOff,
-      int outs, int taps, int len) {
+  public static void convTaps(int[] w, int[] in, int[] acc, int[] start, int wOff, int inOff, int accOff,
+      int tableOff, int startOff, int outs, int taps, int len) {
     int o = 0;
     int tiled = len - len % (2 * LANES);
     for (; o + 8 <= outs; o += 8) {
       int w0 = wOff + o * taps;
       int out0 = accOff + o * len;
-      convEightChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+      int s0 = startOff + o;
+      if (tiled > 0) {
+        convEightChannels(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
+      }
       if (tiled < len) {
-        convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
-        convFourChannelsFrom(w, in, acc, w0 + 4 * taps, inOff, out0 + 4 * len, tableOff, taps, len, tiled);
+        convFourChannelsFrom(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
+        convFourChannelsFrom(w, in, acc, start, w0 + 4 * taps, inOff, out0 + 4 * len, tableOff, s0 + 4, taps, len,
+            tiled);
       }
     }
     for (; o + 4 <= outs; o += 4) {
-      convFourChannels(w, in, acc, wOff + o * taps, inOff, accOff + o * len, tableOff, taps, len);
+      int w0 = wOff + o * taps;
+      int out0 = accOff + o * len;
+      int s0 = startOff + o;
+      if (tiled > 0) {
+        convFourChannels(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
+      }
+      if (tiled < len) {
+        convFourChannelsFrom(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
+      }
     }
     for (; o < outs; o++) {
-      convOneChannel(w, in, acc, wOff + o * taps, inOff, accOff + o * len, tableOff, taps, len);
+      convOneChannel(w, in, acc, start, wOff + o * taps, inOff, accOff + o * len, tableOff, startOff + o, taps, len);
     }
   }
 
   /**
    * Eight channels × two vectors of positions: 16 accumulators, and per tap two input loads and eight
    * weights for 16 multiply-adds (63.7 GMAC/s on resnet20's 16→16 layer against 52.4 for 4 × 2,
-   * bench/README.md), positions up to {@code tiled}, a multiple of two vectors. It calls nothing:
-   * with the four-channel tail inlined into it, C2 ran out of inlining budget for the vector
-   * operations, boxed them, and the model ran 2.5× slower.
+   * bench/README.md; the whole model 840 µs against 970), positions up to {@code tiled}, a multiple
+   * of two vectors. It calls nothing, and each weight is broadcast once for its two multiplies: the
+   * 32 vector operations already exceed C2's inlining budget, so it inlines the last ones late, and
+   * on JDK 17 that sometimes leaves the stores of channels 6 and 7 unintrinsified — every vector is
+   * then boxed and the model runs 6–14 ms (about one JVM start in six; bench/README.md, "Known
+   * problems"). Not seen on JDK 25.
    */
-  private static void convEightChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
-      int taps, int len, int tiled) {
+  private static void convEightChannels(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
+      int tableOff, int s0, int taps, int len, int tiled) {
+    int c0 = start[s0];
+    int c1 = start[s0 + 1];
+    int c2 = start[s0 + 2];
+    int c3 = start[s0 + 3];
+    int c4 = start[s0 + 4];
+    int c5 = start[s0 + 5];
+    int c6 = start[s0 + 6];
+    int c7 = start[s0 + 7];
     for (int p = 0; p < tiled; p += 2 * LANES) {
-      IntVector a00 = IntVector.zero(INTS);
-      IntVector a01 = IntVector.zero(INTS);
-      IntVector a10 = IntVector.zero(INTS);
-      IntVector a11 = IntVector.zero(INTS);
-      IntVector a20 = IntVector.zero(INTS);
-      IntVector a21 = IntVector.zero(INTS);
-      IntVector a30 = IntVector.zero(INTS);
-      IntVector a31 = IntVector.zero(INTS);
-      IntVector a40 = IntVector.zero(INTS);
-      IntVector a41 = IntVector.zero(INTS);
-      IntVector a50 = IntVector.zero(INTS);
-      IntVector a51 = IntVector.zero(INTS);
-      IntVector a60 = IntVector.zero(INTS);
-      IntVector a61 = IntVector.zero(INTS);
-      IntVector a70 = IntVector.zero(INTS);
-      IntVector a71 = IntVector.zero(INTS);
+      IntVector a00 = IntVector.broadcast(INTS, c0);
+      IntVector a01 = IntVector.broadcast(INTS, c0);
+      IntVector a10 = IntVector.broadcast(INTS, c1);
+      IntVector a11 = IntVector.broadcast(INTS, c1);
+      IntVector a20 = IntVector.broadcast(INTS, c2);
+      IntVector a21 = IntVector.broadcast(INTS, c2);
+      IntVector a30 = IntVector.broadcast(INTS, c3);
+      IntVector a31 = IntVector.broadcast(INTS, c3);
+      IntVector a40 = IntVector.broadcast(INTS, c4);
+      IntVector a41 = IntVector.broadcast(INTS, c4);
+      IntVector a50 = IntVector.broadcast(INTS, c5);
+      IntVector a51 = IntVector.broadcast(INTS, c5);
+      IntVector a60 = IntVector.broadcast(INTS, c6);
+      IntVector a61 = IntVector.broadcast(INTS, c6);
+      IntVector a70 = IntVector.broadcast(INTS, c7);
+      IntVector a71 = IntVector.broadcast(INTS, c7);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         int at = base + in[tableOff + t];
         IntVector x0 = IntVector.fromArray(INTS, in, at);
         IntVector x1 = IntVector.fromArray(INTS, in, at + LANES);
         int wt = w0 + t;
-        int v0 = w[wt];
-        int v1 = w[wt + taps];
-        int v2 = w[wt + 2 * taps];
-        int v3 = w[wt + 3 * taps];
-        int v4 = w[wt + 4 * taps];
-        int v5 = w[wt + 5 * taps];
-        int v6 = w[wt + 6 * taps];
-        int v7 = w[wt + 7 * taps];
+        IntVector v0 = IntVector.broadcast(INTS, w[wt]);
+        IntVector v1 = IntVector.broadcast(INTS, w[wt + taps]);
+        IntVector v2 = IntVector.broadcast(INTS, w[wt + 2 * taps]);
+        IntVector v3 = IntVector.broadcast(INTS, w[wt + 3 * taps]);
+        IntVector v4 = IntVector.broadcast(INTS, w[wt + 4 * taps]);
+        IntVector v5 = IntVector.broadcast(INTS, w[wt + 5 * taps]);
+        IntVector v6 = IntVector.broadcast(INTS, w[wt + 6 * taps]);
+        IntVector v7 = IntVector.broadcast(INTS, w[wt + 7 * taps]);
         a00 = a00.add(x0.mul(v0));
         a01 = a01.add(x1.mul(v0));
         a10 = a10.add(x0.mul(v1));
@@ -443,30 +468,32 @@ public final class Int8VectorKernels {
     }
   }
 
-  private static void convFourChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
-      int taps, int len) {
-    convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, 0);
-  }
-
-  /** Four channels, positions {@code from} to {@code len}. */
-  private static void convFourChannelsFrom(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
-      int taps, int len, int from) {
+  /**
+   * Four channels × two vectors of positions, up to {@code tiled}: the blocks of four channels left
+   * after the blocks of eight. Tails are {@link #convFourChannelsFrom}'s, in a method of their own, so
+   * that neither grows past C2's inlining budget.
+   */
+  private static void convFourChannels(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
+      int tableOff, int s0, int taps, int len, int tiled) {
+    int c0 = start[s0];
+    int c1 = start[s0 + 1];
+    int c2 = start[s0 + 2];
+    int c3 = start[s0 + 3];
     int w1 = w0 + taps;
     int w2 = w1 + taps;
     int w3 = w2 + taps;
     int out1 = out0 + len;
     int out2 = out1 + len;
     int out3 = out2 + len;
-    int p = from;
-    for (; p + 2 * LANES <= len; p += 2 * LANES) {
-      IntVector a00 = IntVector.zero(INTS);
-      IntVector a01 = IntVector.zero(INTS);
-      IntVector a10 = IntVector.zero(INTS);
-      IntVector a11 = IntVector.zero(INTS);
-      IntVector a20 = IntVector.zero(INTS);
-      IntVector a21 = IntVector.zero(INTS);
-      IntVector a30 = IntVector.zero(INTS);
-      IntVector a31 = IntVector.zero(INTS);
+    for (int p = 0; p < tiled; p += 2 * LANES) {
+      IntVector a00 = IntVector.broadcast(INTS, c0);
+      IntVector a01 = IntVector.broadcast(INTS, c0);
+      IntVector a10 = IntVector.broadcast(INTS, c1);
+      IntVector a11 = IntVector.broadcast(INTS, c1);
+      IntVector a20 = IntVector.broadcast(INTS, c2);
+      IntVector a21 = IntVector.broadcast(INTS, c2);
+      IntVector a30 = IntVector.broadcast(INTS, c3);
+      IntVector a31 = IntVector.broadcast(INTS, c3);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         int at = base + in[tableOff + t];
@@ -494,11 +521,27 @@ public final class Int8VectorKernels {
       a30.intoArray(acc, out3 + p);
       a31.intoArray(acc, out3 + p + LANES);
     }
+  }
+
+  /** Four channels, one vector of positions at a time and then one position, {@code from} to {@code len}. */
+  private static void convFourChannelsFrom(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
+      int tableOff, int s0, int taps, int len, int from) {
+    int c0 = start[s0];
+    int c1 = start[s0 + 1];
+    int c2 = start[s0 + 2];
+    int c3 = start[s0 + 3];
+    int w1 = w0 + taps;
+    int w2 = w1 + taps;
+    int w3 = w2 + taps;
+    int out1 = out0 + len;
+    int out2 = out1 + len;
+    int out3 = out2 + len;
+    int p = from;
     for (; p + LANES <= len; p += LANES) {
-      IntVector a0 = IntVector.zero(INTS);
-      IntVector a1 = IntVector.zero(INTS);
-      IntVector a2 = IntVector.zero(INTS);
-      IntVector a3 = IntVector.zero(INTS);
+      IntVector a0 = IntVector.broadcast(INTS, c0);
+      IntVector a1 = IntVector.broadcast(INTS, c1);
+      IntVector a2 = IntVector.broadcast(INTS, c2);
+      IntVector a3 = IntVector.broadcast(INTS, c3);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         IntVector x0 = IntVector.fromArray(INTS, in, base + in[tableOff + t]);
@@ -513,18 +556,19 @@ public final class Int8VectorKernels {
       a3.intoArray(acc, out3 + p);
     }
     for (; p < len; p++) {
-      acc[out0 + p] = scalarTaps(w, in, w0, inOff + p, tableOff, taps);
-      acc[out1 + p] = scalarTaps(w, in, w1, inOff + p, tableOff, taps);
-      acc[out2 + p] = scalarTaps(w, in, w2, inOff + p, tableOff, taps);
-      acc[out3 + p] = scalarTaps(w, in, w3, inOff + p, tableOff, taps);
+      acc[out0 + p] = c0 + scalarTaps(w, in, w0, inOff + p, tableOff, taps);
+      acc[out1 + p] = c1 + scalarTaps(w, in, w1, inOff + p, tableOff, taps);
+      acc[out2 + p] = c2 + scalarTaps(w, in, w2, inOff + p, tableOff, taps);
+      acc[out3 + p] = c3 + scalarTaps(w, in, w3, inOff + p, tableOff, taps);
     }
   }
 
-  private static void convOneChannel(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
-      int taps, int len) {
+  private static void convOneChannel(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
+      int tableOff, int s0, int taps, int len) {
+    int c0 = start[s0];
     int p = 0;
     for (; p + LANES <= len; p += LANES) {
-      IntVector a0 = IntVector.zero(INTS);
+      IntVector a0 = IntVector.broadcast(INTS, c0);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         a0 = a0.add(IntVector.fromArray(INTS, in, base + in[tableOff + t]).mul(w[w0 + t]));
@@ -532,7 +576,7 @@ public final class Int8VectorKernels {
       a0.intoArray(acc, out0 + p);
     }
     for (; p < len; p++) {
-      acc[out0 + p] = scalarTaps(w, in, w0, inOff + p, tableOff, taps);
+      acc[out0 + p] = c0 + scalarTaps(w, in, w0, inOff + p, tableOff, taps);
     }
   }
 

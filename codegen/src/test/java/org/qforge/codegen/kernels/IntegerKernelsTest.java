@@ -12,6 +12,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -291,6 +292,7 @@ class IntegerKernelsTest {
               p.floats(0.01, 0.001, channels), p.longs(new long[channels]), Literal.NONE),
           i8out(0.06, 2, "input_scale", 0.05, "input_zero_point", -4));
       assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+      assertTrue(AccumulatorStarts.uncentred(c.producer()), "unpadded int8 input: widened whole, uncentred");
       assertBitIdentical(p.done(p.dequantize(c, 0.06, 2)), 2, 0.05);
     }
   }
@@ -306,6 +308,9 @@ class IntegerKernelsTest {
             p.longs(new long[13]), p.floats(1, -0.5, 13)),
         i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
     assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+    assertTrue(AccumulatorStarts.uncentred(c.producer()), "int8 input, symmetric weights: read uncentred");
+    assertTrue(Arrays.stream(AccumulatorStarts.of(c.producer(), true).ints()).anyMatch(v -> v != 0),
+        "zero point -3: the sums start from nonzero corrections");
     assertBitIdentical(p.done(p.dequantize(c, 0.05, 4)), 2, 0.05);
   }
 
@@ -318,6 +323,7 @@ class IntegerKernelsTest {
             p.longs(new long[4]), Literal.NONE),
         out(0.02, 128, 20, 255, "input_scale", 0.05, "input_zero_point", 130, "padding", new int[] {0, 1}));
     assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
+    assertFalse(AccumulatorStarts.uncentred(c.producer()), "uint8 bytes would widen with the wrong sign: centred");
     assertBitIdentical(p.done(p.dequantize(c, 0.02, 128)), 2, 0.05);
   }
 
@@ -354,9 +360,9 @@ class IntegerKernelsTest {
       Value prod = p.op("qforge.quantized_mul", List.of(sum, m), out(0.05, zo, t.minValue(), t.maxValue(),
           "self_scale", 0.07, "self_zero_point", zo, "other_scale", 0.02, "other_zero_point", zb));
       Graph g = p.done(p.dequantize(prod, 0.05, zo));
-      ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout, Kernels::lookupTable);
-      assertNotNull(plan.lookupTable(sum.producer()), "the add reads a table");
-      assertNotNull(plan.lookupTable(prod.producer()), "the broadcasting mul reads a table");
+      ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout, Kernels::derivedConstant);
+      assertNotNull(plan.derivedConstant(sum.producer()), "the add reads a table");
+      assertNotNull(plan.derivedConstant(prod.producer()), "the broadcasting mul reads a table");
       assertEquals(2 * 65536, plan.lookupTableBytes());
       assertBitIdentical(g, 3, 0.05);
     }
@@ -375,7 +381,7 @@ class IntegerKernelsTest {
       Value sum = p.op("qforge.quantized_add", List.of(a, b), out(0.07, zo, t.minValue(), t.maxValue(),
           "self_scale", 0.05, "self_zero_point", za, "other_scale", 0.03, "other_zero_point", t == DType.U8 ? 130L : 20L));
       Graph g = p.done(p.dequantize(sum, 0.07, zo));
-      assertNull(Kernels.lookupTable(sum.producer()), "42 results: computed, no table");
+      assertNull(Kernels.derivedConstant(sum.producer()), "42 results: computed, no table");
       assertBitIdentical(g, 3, 0.05);
     }
   }
