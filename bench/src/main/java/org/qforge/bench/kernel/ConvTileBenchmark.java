@@ -50,8 +50,6 @@ public class ConvTileBenchmark {
   /** The tap table, then the padded input (16 planes of 34 × 34 and slack), then the widened weights. */
   private final int[] ints = new int[TAPS + 16 * PLANE + 2 * PADDED_W + OUTS * TAPS];
   private final int[] acc = new int[OUTS * LEN];
-  /** The sums start from zero: the input is centred. */
-  private final int[] starts = new int[OUTS];
   private static final int TABLE = 0;
   private static final int INPUT = TAPS;
   private static final int WEIGHTS = TAPS + 16 * PLANE + 2 * PADDED_W;
@@ -85,7 +83,7 @@ public class ConvTileBenchmark {
   @Benchmark
   public int[] runtimeIntWeights() {
     Int8VectorKernels.widen(w, ints, 0, WEIGHTS, OUTS * TAPS);
-    Int8VectorKernels.convTaps(ints, ints, acc, starts, WEIGHTS, INPUT, 0, TABLE, 0, OUTS, TAPS, LEN);
+    Int8VectorKernels.convTaps(ints, ints, acc, WEIGHTS, INPUT, 0, TABLE, OUTS, TAPS, LEN);
     return acc;
   }
 

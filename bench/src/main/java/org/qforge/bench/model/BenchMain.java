@@ -23,8 +23,9 @@ import org.qforge.ir.Tensor;
 
 /**
  * {@code bench/run MODEL_DIR --json OUT.json [--quick]}: every available engine on one model with
- * JMH (one thread, batch 1, one fork each), a table of medians and ratios on stdout, and the
- * contract's JSON. Before timing, each engine's output on the first test sample is compared with
+ * JMH (one thread, batch 1; one fork each with {@code --quick}, three otherwise, their samples pooled:
+ * on JDK 17 a JVM now and then compiles the Vector API conv tile badly, bench/README.md), a table of
+ * medians and ratios on stdout, and the contract's JSON. Before timing, each engine's output on the first test sample is compared with
  * PyTorch's fp32 output so that a fast wrong engine cannot win.
  */
 public final class BenchMain {
@@ -64,7 +65,7 @@ public final class BenchMain {
         .include(ModelBenchmark.class.getName())
         .param("modelDir", dir.toAbsolutePath().toString())
         .param("engine", engines.toArray(String[]::new))
-        .forks(1)
+        .forks(quick ? 1 : 3)
         .threads(1)
         .warmupIterations(quick ? 3 : 5)
         .warmupTime(TimeValue.seconds(quick ? 1 : 2))

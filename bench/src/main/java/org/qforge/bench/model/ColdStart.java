@@ -36,7 +36,8 @@ public final class ColdStart {
       if (args[i].equals("--runs") && i + 1 < args.length) {
         runs = Integer.parseInt(args[++i]);
       } else if (dir == null && !args[i].startsWith("-")) {
-        dir = Path.of(args[i]);
+        // Absolute: the measured processes run in a scratch directory.
+        dir = Path.of(args[i]).toAbsolutePath();
       } else {
         System.err.println("usage: bench/coldstart MODEL_DIR [--runs N]");
         System.exit(2);

@@ -7,16 +7,19 @@ import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 
 /**
- * What a convolution's int sums start from in {@code Int8VectorKernels.convTaps}, one int per output
- * channel, derived at compile time ({@code DerivedConstants}).
+ * What a convolution's int sums over an uncentred input are corrected by, one int per output
+ * channel, derived at compile time ({@code DerivedConstants}) and added by the Vector API
+ * requantization ({@code Int8VectorKernels.requantize}).
  *
  * <p>On an uncentred input — the stored int8 values themselves, padded with the zero point — the
- * start is {@code −x_zp · Σ_t w[o, t]}, so that start + Σ_t w·x = Σ_t w·(x − x_zp), the op's sum:
+ * correction is {@code −x_zp · Σ_t w[o, t]}, so that it + Σ_t w·x = Σ_t w·(x − x_zp), the op's sum:
  * exact, as int arithmetic wraps and the true sum fits an int ({@link
  * WeightQuantization#intAccumulatorSuffices}). That lets the kernel widen the input's rows straight
  * into its padded workspace on the Vector API, instead of a generated loop that centres each
  * element (C2 does not vectorize byte → int loops on JDK 17: 8 µs against 1.7 for resnet20's
- * 16 × 32 × 32 input; bench/README.md). On a centred input the starts are zeros.
+ * 16 × 32 × 32 input; bench/README.md). The tiles' accumulators start from zero all the same: started
+ * from these, the tile method grew past C2's inlining budget often enough to be boxed in 6 of 26
+ * JVMs (bench/README.md, "Known problems").
  */
 final class AccumulatorStarts {
   private AccumulatorStarts() {}
@@ -30,22 +33,20 @@ final class AccumulatorStarts {
         && WeightQuantization.zeroPointsStaticallyZero(node);
   }
 
-  /** The starts for {@code node}'s output channels: the corrections if {@code uncentred}, else zeros. */
-  static Tensor of(Node node, boolean uncentred) {
+  /** The corrections for {@code node}'s output channels; {@link #uncentred} must hold. */
+  static Tensor of(Node node) {
     Value w = (Value) node.arg("weight");
     int outs = w.type().dims()[0];
+    byte[] bytes = weights(node).bytes();
+    int taps = bytes.length / outs;
+    long zp = IntegerArithmetic.intLiteral(node, "input_zero_point");
     int[] starts = new int[outs];
-    if (uncentred) {
-      byte[] bytes = weights(node).bytes();
-      int taps = bytes.length / outs;
-      long zp = IntegerArithmetic.intLiteral(node, "input_zero_point");
-      for (int o = 0; o < outs; o++) {
-        long sum = 0;
-        for (int t = 0; t < taps; t++) {
-          sum += bytes[o * taps + t];
-        }
-        starts[o] = (int) (-zp * sum);
+    for (int o = 0; o < outs; o++) {
+      long sum = 0;
+      for (int t = 0; t < taps; t++) {
+        sum += bytes[o * taps + t];
       }
+      starts[o] = (int) (-zp * sum);
     }
     return Tensor.ofInts(starts, outs);
   }

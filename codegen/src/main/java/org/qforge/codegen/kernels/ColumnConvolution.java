@@ -70,12 +70,9 @@ final class ColumnConvolution {
         Math.multiplyExact(s.oc(), s.taps()));
   }
 
-  /**
-   * True if this node's weights allow the Vector API kernel (symmetric, in a byte array) and the
-   * plan holds its {@link AccumulatorStarts} (zeros: the column form centres its input).
-   */
-  boolean applies(WeightQuantization wq, ExecutionPlan plan, Node node) {
-    return wq.vectorizable(s.taps()) && plan.derivedConstant(node) != null;
+  /** True if this node's weights allow the Vector API kernel (symmetric, in a byte array). */
+  boolean applies(WeightQuantization wq) {
+    return wq.vectorizable(s.taps());
   }
 
   Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq) {
@@ -119,10 +116,9 @@ final class ColumnConvolution {
     perBatch.add(im2col);
     perBatch.add(forLoop(t, s.taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
     int weightInts = table + s.taps();
-    perBatch.add(VectorKernelCalls.convTaps(weightInts, columns, sums, table, plan.derivedConstant(node), s.oc(),
-        s.taps(), row()));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, sums, row(), s.ow(), mul(v(n), i(s.oc() * positions())), s.oc(),
-        s.oh(), s.ow());
+    perBatch.add(VectorKernelCalls.convTaps(weightInts, columns, sums, table, s.oc(), s.taps(), row()));
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, null, sums, row(), s.ow(),
+        mul(v(n), i(s.oc() * positions())), s.oc(), s.oh(), s.ow());
     perBatch.add(requantize != null ? requantize : forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
         forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
             wq.quantize(output, wq.real(acc, v(m), v(o))))))));

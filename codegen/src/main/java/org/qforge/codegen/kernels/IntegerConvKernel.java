@@ -60,17 +60,14 @@ final class IntegerConvKernel implements KernelGenerator {
     return columns == null ? 0 : columns.workspaceInts();
   }
 
-  /** The {@link AccumulatorStarts} of the Vector API kernel, for the row and column forms with symmetric weights. */
+  /**
+   * The {@link AccumulatorStarts} of a row-form conv whose Vector API path reads its input
+   * uncentred; null for every other conv.
+   */
   @Override
   public Tensor derivedConstant(Node node) {
-    if (!WeightQuantization.zeroPointsStaticallyZero(node)) {
-      return null;
-    }
-    if (RowConvolution.of(node) != null) {
-      return WeightQuantization.vectorTypes(node, ConvShape.of(node).taps())
-          ? AccumulatorStarts.of(node, AccumulatorStarts.uncentred(node)) : null;
-    }
-    return ColumnConvolution.of(node) != null ? AccumulatorStarts.of(node, false) : null;
+    return RowConvolution.of(node) != null && AccumulatorStarts.uncentred(node)
+        && WeightQuantization.vectorTypes(node, ConvShape.of(node).taps()) ? AccumulatorStarts.of(node) : null;
   }
 
   @Override
@@ -82,7 +79,7 @@ final class IntegerConvKernel implements KernelGenerator {
     Stmt direct = directBody(node, plan);
     ColumnConvolution columns = ColumnConvolution.of(node);
     WeightQuantization weights = new WeightQuantization(node, plan);
-    return columns != null && columns.applies(weights, plan, node)
+    return columns != null && columns.applies(weights)
         ? new Stmt.VectorOrScalar(columns.body(node, plan, weights), direct) : direct;
   }
 

@@ -20,6 +20,7 @@ import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.codegen.plan.Slot;
 import org.qforge.ir.Node;
 import org.qforge.ir.Value;
 
@@ -175,13 +176,14 @@ final class RowConvolution {
     perBlock.add(forLoop(oy, s.oh(), forLoop(ox, s.ow(), requantize.toArray(Stmt[]::new))));
     List<Stmt> scalar = new ArrayList<>(centredInput);
     scalar.add(forLoop(ob, s.oc() / block, perBlock.toArray(Stmt[]::new)));
-    if (!wq.vectorizable(s.taps()) || plan.derivedConstant(node) == null) {
+    if (!wq.vectorizable(s.taps())) {
       perBatch.addAll(scalar);
       return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
     }
-    List<Stmt> vector = new ArrayList<>(AccumulatorStarts.uncentred(node) ? uncentredInput(node, plan, xv, padded, n)
-        : centredInput);
-    vector.add(vectorSums(node, plan, wq, padded, n));
+    // Uncentred where the plan holds the starts and the requantize kernel adds them.
+    Slot starts = VectorKernelCalls.requantizable(wq, output, out) ? plan.derivedConstant(node) : null;
+    List<Stmt> vector = new ArrayList<>(starts != null ? uncentredInput(node, plan, xv, padded, n) : centredInput);
+    vector.add(vectorSums(node, plan, wq, starts, padded, n));
     perBatch.add(new Stmt.VectorOrScalar(block(vector.toArray(Stmt[]::new)), block(scalar.toArray(Stmt[]::new))));
     // The widened weights are the same for every batch element: widened once, before the loop.
     return block(new Stmt.VectorOrScalar(
@@ -240,7 +242,7 @@ final class RowConvolution {
    * All output channels' accumulator rows at once from the runtime's Vector API kernel, then
    * requantized: {@code Int8VectorKernels.convTaps} reads the padded input exactly as the scalar taps do.
    */
-  private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, int padded, Local n) {
+  private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, int padded, Local n) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
@@ -260,8 +262,8 @@ final class RowConvolution {
     Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
     Expr acc = load(ints, add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, accRow, rowLength, pw, mul(v(n), i(s.oc() * s.oh() * s.ow())),
-        s.oc(), s.oh(), s.ow());
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, starts, accRow, rowLength, pw,
+        mul(v(n), i(s.oc() * s.oh() * s.ow())), s.oc(), s.oh(), s.ow());
     if (requantize == null) {
       requantize = forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
           forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
@@ -269,8 +271,7 @@ final class RowConvolution {
     }
     return block(
         forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
-        VectorKernelCalls.convTaps(vectorWeightInts(padded), padded, accRow, table, plan.derivedConstant(node), s.oc(),
-            taps, rowLength),
+        VectorKernelCalls.convTaps(vectorWeightInts(padded), padded, accRow, table, s.oc(), taps, rowLength),
         requantize);
   }
 

@@ -33,15 +33,14 @@ final class VectorKernelCalls {
   }
 
   /**
-   * {@code acc[accOff + o·len + p] = starts[o] + Σ_t ints[weightInts + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
+   * {@code acc[accOff + o·len + p] = Σ_t ints[weightInts + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
    * for {@code o < outs, p < len}, on weights {@link #widenWeights widened} into the int arena (the
-   * kernel broadcasts ints from memory) and the {@link AccumulatorStarts} at {@code starts}; every
-   * index read must lie inside the int arena.
+   * kernel broadcasts ints from memory); every index read must lie inside the int arena.
    */
-  static Stmt convTaps(int weightInts, int inOff, int accOff, int tableOff, Slot starts, int outs, int taps, int len) {
+  static Stmt convTaps(int weightInts, int inOff, int accOff, int tableOff, int outs, int taps, int len) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(ints, ints, ints, starts.arena().param()),
-        List.of(i(weightInts), i(inOff), i(accOff), i(tableOff), i(starts.offset()), i(outs), i(taps), i(len)));
+    return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(ints, ints, ints),
+        List.of(i(weightInts), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len)));
   }
 
   /**
@@ -65,20 +64,24 @@ final class VectorKernelCalls {
   /**
    * Requantizes a convolution's sums into its int8 or uint8 output on the Vector API, channel by
    * channel: sum (o, y, x) at {@code ints[accOff + o·channelStride + y·rowStride + x]}, output element
-   * at {@code outOff + (o·rows + y)·cols + x}. The same double operations as {@link
-   * WeightQuantization#real} and {@link IntegerArithmetic.Output#quantize}, so the same bits; the
-   * kernel needs real values that cannot be NaN. Null where that is not known or the output is not
-   * stored as bytes (the caller requantizes in generated code then).
+   * at {@code outOff + (o·rows + y)·cols + x}, each sum plus its channel's {@link AccumulatorStarts}
+   * if {@code starts} is not null. The same double operations as {@link WeightQuantization#real} and
+   * {@link IntegerArithmetic.Output#quantize}, so the same bits; the kernel needs real values that
+   * cannot be NaN. Null where that is not known or the output is not stored as bytes (the caller
+   * requantizes in generated code then; see {@link #requantizable}).
    */
-  static Stmt requantize(WeightQuantization wq, IntegerArithmetic.Output output, Access out, int accOff,
+  static Stmt requantize(WeightQuantization wq, IntegerArithmetic.Output output, Access out, Slot starts, int accOff,
       int channelStride, int rowStride, Expr outOff, int channels, int rows, int cols) {
     if (!requantizable(wq, output, out)) {
       return null;
     }
     List<Expr> args = new ArrayList<>(List.of(i(accOff), i(channelStride), i(rowStride), out.index(outOff),
-        i(channels), i(rows), i(cols)));
+        i(channels), i(rows), i(cols), i(starts == null ? -1 : starts.offset())));
     args.addAll(requantizeTail(wq, output));
-    return new Stmt.Invoke("Int8VectorKernels", "requantize", requantizeArrays(wq, out), args);
+    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(wq, out));
+    // Without starts, the int arena stands in: never read.
+    arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
+    return new Stmt.Invoke("Int8VectorKernels", "requantize", arrays, args);
   }
 
   /**
@@ -95,8 +98,8 @@ final class VectorKernelCalls {
     return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels", requantizeArrays(wq, out), args);
   }
 
-  /** The kernels need non-NaN real values, a byte output and float scales and bias. */
-  private static boolean requantizable(WeightQuantization wq, IntegerArithmetic.Output output, Access out) {
+  /** True if the requantize kernels apply: they need non-NaN real values, a byte output and float scales and bias. */
+  static boolean requantizable(WeightQuantization wq, IntegerArithmetic.Output output, Access out) {
     Access scales = wq.scalesAccess();
     Access bias = wq.biasAccess();
     return wq.quotientIsFinite(output) && out.array().kind() == ArrayKind.BYTE

@@ -50,6 +50,17 @@ public final class Int8VectorKernels {
    */
   private static final double MAGIC = 0x1.8p52;
 
+  /**
+   * Whether {@link #convTaps} uses its eight-channel tile: only on JDK 25 and later. On JDK 17 C2
+   * compiles that tile with boxed vectors in a fraction of JVMs (2 of 42 to 10 of 34 in our runs,
+   * then resnet20 takes 5–15 ms instead of 0.85; bench/README.md, "Known problems"); the
+   * four-channel tile was boxed in none of 14 (resnet20 1.04–1.07 ms). JDK 21–24 are not measured
+   * and take the four-channel tile. {@code -Dqforge.eightChannelTiles=true} forces the eight-channel
+   * tile (the tests run both on JDK 17).
+   */
+  private static final boolean EIGHT_CHANNEL_TILES =
+      Runtime.version().feature() >= 25 || Boolean.getBoolean("qforge.eightChannelTiles");
+
   private Int8VectorKernels() {}
 
   /**
@@ -57,13 +68,15 @@ public final class Int8VectorKernels {
    * {@code o < channels, y < rows, x < cols},
    *
    * <pre>
-   *   a = acc[accOff + o·channelStride + y·rowStride + x]
+   *   a = acc[accOff + o·channelStride + y·rowStride + x] + start[startOff + o]   (+ 0 if startOff &lt; 0)
    *   m = inScale · (double) scales[scalesOff + o]                       // exact
    *   real = (double) a · m,  then + (double) bias[biasOff + o] unless biasOff &lt; 0
    *   out[outOff + (o·rows + y)·cols + x] = (byte) (int) min(max(rint(real / outScale) + zeroPoint, min), max)
    * </pre>
    *
-   * — the generated scalar requantization's double operations in its order, so the same bits, for
+   * — the start a channel's zero-point correction where {@code convTaps} summed an uncentred input
+   * (the caller knows the exact sum fits an int, so the int add's wrapping does no harm) — and then
+   * the generated scalar requantization's double operations in its order, so the same bits, for
    * real values that cannot be NaN (the caller's guarantee): every lane rounds products, sums and
    * quotients as scalar code does; then, with t the quotient, u = (t + MAGIC) + zeroPoint clamped to
    * [MAGIC + min, MAGIC + max] is exactly MAGIC + the scalar result, and the byte is u's low bits.
@@ -74,22 +87,23 @@ public final class Int8VectorKernels {
    * element). Not {@code convertShape(D2I)}: JDK 17 does not intrinsify it (2.2 ns an element
    * against 0.04 for this route; bench/README.md).
    */
-  public static void requantize(int[] acc, float[] scales, float[] bias, byte[] out, int accOff, int channelStride,
-      int rowStride, int outOff, int channels, int rows, int cols, int scalesOff, int biasOff, double inScale,
-      double outScale, double zeroPoint, double min, double max) {
+  public static void requantize(int[] acc, float[] scales, float[] bias, byte[] out, int[] start, int accOff,
+      int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff, int scalesOff,
+      int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
     boolean hasBias = biasOff >= 0;
     double low = MAGIC + min;
     double high = MAGIC + max;
     for (int o = 0; o < channels; o++) {
       double m = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
+      int c = startOff >= 0 ? start[startOff + o] : 0;
       for (int y = 0; y < rows; y++) {
         int a = accOff + o * channelStride + y * rowStride;
         int q = outOff + (o * rows + y) * cols;
         int x = 0;
         if (WIDE) {
           for (; x + 8 <= cols && a + x + LANES <= acc.length; x += 8) {
-            DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS, acc, a + x)
+            DoubleVector real = ((DoubleVector) IntVector.fromArray(INTS, acc, a + x).add(c)
                 .convertShape(VectorOperators.I2D, DOUBLES_8, 0)).mul(m);
             if (hasBias) {
               real = real.add(b);
@@ -99,7 +113,7 @@ public final class Int8VectorKernels {
           }
         }
         for (; x < cols; x++) {
-          double real = (double) acc[a + x] * m;
+          double real = (double) (acc[a + x] + c) * m;
           if (hasBias) {
             real = real + b;
           }
@@ -324,11 +338,9 @@ public final class Int8VectorKernels {
    * A convolution's sums over taps of a prepared int input: for {@code o < outs} and {@code p < len},
    *
    * <pre>
-   *   acc[accOff + o·len + p] = start[startOff + o] + Σ_{t < taps} w[wOff + o·taps + t] · in[inOff + in[tableOff + t] + p]
+   *   acc[accOff + o·len + p] = Σ_{t < taps} w[wOff + o·taps + t] · in[inOff + in[tableOff + t] + p]
    * </pre>
    *
-   * (the start a channel's zero-point correction when the input is not centred, 0 when it is; the
-   * caller knows the exact sum fits an int, so wrapping partial sums do no harm),
    * where the table holds each tap's offset in the input. The row form of a stride-1 convolution (a
    * padded input, tap (c, ky, kx) at {@code c·plane + ky·rowStep + kx·colStep}, positions p along its
    * rows) and an im2col matrix (tap t's row at {@code t·len}) both have this shape. One loop over a
@@ -340,36 +352,33 @@ public final class Int8VectorKernels {
    * first, and those moves held the eight-channel tile at 70 GMAC/s against 100 with int weights
    * (bench/README.md).
    */
-  public static void convTaps(int[] w, int[] in, int[] acc, int[] start, int wOff, int inOff, int accOff,
-      int tableOff, int startOff, int outs, int taps, int len) {
+  public static void convTaps(int[] w, int[] in, int[] acc, int wOff, int inOff, int accOff, int tableOff,
+      int outs, int taps, int len) {
     int o = 0;
     int tiled = len - len % (2 * LANES);
-    for (; o + 8 <= outs; o += 8) {
+    for (; EIGHT_CHANNEL_TILES && o + 8 <= outs; o += 8) {
       int w0 = wOff + o * taps;
       int out0 = accOff + o * len;
-      int s0 = startOff + o;
       if (tiled > 0) {
-        convEightChannels(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
+        convEightChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
       }
       if (tiled < len) {
-        convFourChannelsFrom(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
-        convFourChannelsFrom(w, in, acc, start, w0 + 4 * taps, inOff, out0 + 4 * len, tableOff, s0 + 4, taps, len,
-            tiled);
+        convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+        convFourChannelsFrom(w, in, acc, w0 + 4 * taps, inOff, out0 + 4 * len, tableOff, taps, len, tiled);
       }
     }
     for (; o + 4 <= outs; o += 4) {
       int w0 = wOff + o * taps;
       int out0 = accOff + o * len;
-      int s0 = startOff + o;
       if (tiled > 0) {
-        convFourChannels(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
+        convFourChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
       }
       if (tiled < len) {
-        convFourChannelsFrom(w, in, acc, start, w0, inOff, out0, tableOff, s0, taps, len, tiled);
+        convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
       }
     }
     for (; o < outs; o++) {
-      convOneChannel(w, in, acc, start, wOff + o * taps, inOff, accOff + o * len, tableOff, startOff + o, taps, len);
+      convOneChannel(w, in, acc, wOff + o * taps, inOff, accOff + o * len, tableOff, taps, len);
     }
   }
 
@@ -377,53 +386,47 @@ public final class Int8VectorKernels {
    * Eight channels × two vectors of positions: 16 accumulators, and per tap two input loads and eight
    * weights for 16 multiply-adds (63.7 GMAC/s on resnet20's 16→16 layer against 52.4 for 4 × 2,
    * bench/README.md; the whole model 840 µs against 970), positions up to {@code tiled}, a multiple
-   * of two vectors. It calls nothing, and each weight is broadcast once for its two multiplies: the
-   * 32 vector operations already exceed C2's inlining budget, so it inlines the last ones late, and
-   * on JDK 17 that sometimes leaves the stores of channels 6 and 7 unintrinsified — every vector is
-   * then boxed and the model runs 6–14 ms (about one JVM start in six; bench/README.md, "Known
-   * problems"). Not seen on JDK 25.
+   * of two vectors. It calls nothing. Its 32 vector operations are more than C2 inlines while parsing
+   * (the Vector API's methods are force-inlined, but the parser stops at a node count), so it
+   * inlines the last ones late, and on JDK 17 that sometimes leaves the stores of the last channels
+   * unintrinsified — every vector is
+   * then boxed and the model runs 5–14 ms (in 2 of 42 JVM starts; 6 of 26 while the accumulators
+   * started from per-channel broadcasts, more bytecode, so those corrections are {@link #requantize}'s
+   * now; bench/README.md, "Known problems"). Not seen on JDK 25.
    */
-  private static void convEightChannels(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
-      int tableOff, int s0, int taps, int len, int tiled) {
-    int c0 = start[s0];
-    int c1 = start[s0 + 1];
-    int c2 = start[s0 + 2];
-    int c3 = start[s0 + 3];
-    int c4 = start[s0 + 4];
-    int c5 = start[s0 + 5];
-    int c6 = start[s0 + 6];
-    int c7 = start[s0 + 7];
+  private static void convEightChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len, int tiled) {
     for (int p = 0; p < tiled; p += 2 * LANES) {
-      IntVector a00 = IntVector.broadcast(INTS, c0);
-      IntVector a01 = IntVector.broadcast(INTS, c0);
-      IntVector a10 = IntVector.broadcast(INTS, c1);
-      IntVector a11 = IntVector.broadcast(INTS, c1);
-      IntVector a20 = IntVector.broadcast(INTS, c2);
-      IntVector a21 = IntVector.broadcast(INTS, c2);
-      IntVector a30 = IntVector.broadcast(INTS, c3);
-      IntVector a31 = IntVector.broadcast(INTS, c3);
-      IntVector a40 = IntVector.broadcast(INTS, c4);
-      IntVector a41 = IntVector.broadcast(INTS, c4);
-      IntVector a50 = IntVector.broadcast(INTS, c5);
-      IntVector a51 = IntVector.broadcast(INTS, c5);
-      IntVector a60 = IntVector.broadcast(INTS, c6);
-      IntVector a61 = IntVector.broadcast(INTS, c6);
-      IntVector a70 = IntVector.broadcast(INTS, c7);
-      IntVector a71 = IntVector.broadcast(INTS, c7);
+      IntVector a00 = IntVector.zero(INTS);
+      IntVector a01 = IntVector.zero(INTS);
+      IntVector a10 = IntVector.zero(INTS);
+      IntVector a11 = IntVector.zero(INTS);
+      IntVector a20 = IntVector.zero(INTS);
+      IntVector a21 = IntVector.zero(INTS);
+      IntVector a30 = IntVector.zero(INTS);
+      IntVector a31 = IntVector.zero(INTS);
+      IntVector a40 = IntVector.zero(INTS);
+      IntVector a41 = IntVector.zero(INTS);
+      IntVector a50 = IntVector.zero(INTS);
+      IntVector a51 = IntVector.zero(INTS);
+      IntVector a60 = IntVector.zero(INTS);
+      IntVector a61 = IntVector.zero(INTS);
+      IntVector a70 = IntVector.zero(INTS);
+      IntVector a71 = IntVector.zero(INTS);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         int at = base + in[tableOff + t];
         IntVector x0 = IntVector.fromArray(INTS, in, at);
         IntVector x1 = IntVector.fromArray(INTS, in, at + LANES);
         int wt = w0 + t;
-        IntVector v0 = IntVector.broadcast(INTS, w[wt]);
-        IntVector v1 = IntVector.broadcast(INTS, w[wt + taps]);
-        IntVector v2 = IntVector.broadcast(INTS, w[wt + 2 * taps]);
-        IntVector v3 = IntVector.broadcast(INTS, w[wt + 3 * taps]);
-        IntVector v4 = IntVector.broadcast(INTS, w[wt + 4 * taps]);
-        IntVector v5 = IntVector.broadcast(INTS, w[wt + 5 * taps]);
-        IntVector v6 = IntVector.broadcast(INTS, w[wt + 6 * taps]);
-        IntVector v7 = IntVector.broadcast(INTS, w[wt + 7 * taps]);
+        int v0 = w[wt];
+        int v1 = w[wt + taps];
+        int v2 = w[wt + 2 * taps];
+        int v3 = w[wt + 3 * taps];
+        int v4 = w[wt + 4 * taps];
+        int v5 = w[wt + 5 * taps];
+        int v6 = w[wt + 6 * taps];
+        int v7 = w[wt + 7 * taps];
         a00 = a00.add(x0.mul(v0));
         a01 = a01.add(x1.mul(v0));
         a10 = a10.add(x0.mul(v1));
@@ -473,12 +476,8 @@ public final class Int8VectorKernels {
    * after the blocks of eight. Tails are {@link #convFourChannelsFrom}'s, in a method of their own, so
    * that neither grows past C2's inlining budget.
    */
-  private static void convFourChannels(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
-      int tableOff, int s0, int taps, int len, int tiled) {
-    int c0 = start[s0];
-    int c1 = start[s0 + 1];
-    int c2 = start[s0 + 2];
-    int c3 = start[s0 + 3];
+  private static void convFourChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len, int tiled) {
     int w1 = w0 + taps;
     int w2 = w1 + taps;
     int w3 = w2 + taps;
@@ -486,14 +485,14 @@ public final class Int8VectorKernels {
     int out2 = out1 + len;
     int out3 = out2 + len;
     for (int p = 0; p < tiled; p += 2 * LANES) {
-      IntVector a00 = IntVector.broadcast(INTS, c0);
-      IntVector a01 = IntVector.broadcast(INTS, c0);
-      IntVector a10 = IntVector.broadcast(INTS, c1);
-      IntVector a11 = IntVector.broadcast(INTS, c1);
-      IntVector a20 = IntVector.broadcast(INTS, c2);
-      IntVector a21 = IntVector.broadcast(INTS, c2);
-      IntVector a30 = IntVector.broadcast(INTS, c3);
-      IntVector a31 = IntVector.broadcast(INTS, c3);
+      IntVector a00 = IntVector.zero(INTS);
+      IntVector a01 = IntVector.zero(INTS);
+      IntVector a10 = IntVector.zero(INTS);
+      IntVector a11 = IntVector.zero(INTS);
+      IntVector a20 = IntVector.zero(INTS);
+      IntVector a21 = IntVector.zero(INTS);
+      IntVector a30 = IntVector.zero(INTS);
+      IntVector a31 = IntVector.zero(INTS);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         int at = base + in[tableOff + t];
@@ -524,12 +523,8 @@ public final class Int8VectorKernels {
   }
 
   /** Four channels, one vector of positions at a time and then one position, {@code from} to {@code len}. */
-  private static void convFourChannelsFrom(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
-      int tableOff, int s0, int taps, int len, int from) {
-    int c0 = start[s0];
-    int c1 = start[s0 + 1];
-    int c2 = start[s0 + 2];
-    int c3 = start[s0 + 3];
+  private static void convFourChannelsFrom(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len, int from) {
     int w1 = w0 + taps;
     int w2 = w1 + taps;
     int w3 = w2 + taps;
@@ -538,10 +533,10 @@ public final class Int8VectorKernels {
     int out3 = out2 + len;
     int p = from;
     for (; p + LANES <= len; p += LANES) {
-      IntVector a0 = IntVector.broadcast(INTS, c0);
-      IntVector a1 = IntVector.broadcast(INTS, c1);
-      IntVector a2 = IntVector.broadcast(INTS, c2);
-      IntVector a3 = IntVector.broadcast(INTS, c3);
+      IntVector a0 = IntVector.zero(INTS);
+      IntVector a1 = IntVector.zero(INTS);
+      IntVector a2 = IntVector.zero(INTS);
+      IntVector a3 = IntVector.zero(INTS);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         IntVector x0 = IntVector.fromArray(INTS, in, base + in[tableOff + t]);
@@ -556,19 +551,18 @@ public final class Int8VectorKernels {
       a3.intoArray(acc, out3 + p);
     }
     for (; p < len; p++) {
-      acc[out0 + p] = c0 + scalarTaps(w, in, w0, inOff + p, tableOff, taps);
-      acc[out1 + p] = c1 + scalarTaps(w, in, w1, inOff + p, tableOff, taps);
-      acc[out2 + p] = c2 + scalarTaps(w, in, w2, inOff + p, tableOff, taps);
-      acc[out3 + p] = c3 + scalarTaps(w, in, w3, inOff + p, tableOff, taps);
+      acc[out0 + p] = scalarTaps(w, in, w0, inOff + p, tableOff, taps);
+      acc[out1 + p] = scalarTaps(w, in, w1, inOff + p, tableOff, taps);
+      acc[out2 + p] = scalarTaps(w, in, w2, inOff + p, tableOff, taps);
+      acc[out3 + p] = scalarTaps(w, in, w3, inOff + p, tableOff, taps);
     }
   }
 
-  private static void convOneChannel(int[] w, int[] in, int[] acc, int[] start, int w0, int inOff, int out0,
-      int tableOff, int s0, int taps, int len) {
-    int c0 = start[s0];
+  private static void convOneChannel(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
+      int taps, int len) {
     int p = 0;
     for (; p + LANES <= len; p += LANES) {
-      IntVector a0 = IntVector.broadcast(INTS, c0);
+      IntVector a0 = IntVector.zero(INTS);
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         a0 = a0.add(IntVector.fromArray(INTS, in, base + in[tableOff + t]).mul(w[w0 + t]));
@@ -576,7 +570,7 @@ public final class Int8VectorKernels {
       a0.intoArray(acc, out0 + p);
     }
     for (; p < len; p++) {
-      acc[out0 + p] = c0 + scalarTaps(w, in, w0, inOff + p, tableOff, taps);
+      acc[out0 + p] = scalarTaps(w, in, w0, inOff + p, tableOff, taps);
     }
   }
 

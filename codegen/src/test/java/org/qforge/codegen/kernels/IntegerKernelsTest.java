@@ -190,19 +190,22 @@ class IntegerKernelsTest {
       JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("t.Net", backend, "test", "test"));
       Path jar = tmp.resolve(backend + "-" + System.nanoTime() + ".jar");
       Files.write(jar, r.jar());
-      for (boolean vectorApi : new boolean[] {true, false}) {
-        assertRunsLikeInterpreter(jar, vectorApi, x, want, backend + (vectorApi ? " (Vector API)" : " (scalar)"));
-      }
+      assertRunsLikeInterpreter(jar, true, false, x, want, backend + " (Vector API)");
+      assertRunsLikeInterpreter(jar, true, true, x, want, backend + " (Vector API, eight-channel conv tiles)");
+      assertRunsLikeInterpreter(jar, false, false, x, want, backend + " (scalar)");
     }
   }
 
   /**
    * Loads the jar in a fresh class loader, so that its {@code VectorSupport} reads {@code
-   * qforge.vectorApi} anew (the surefire JVM has the incubator module, so true runs the Vector API kernels).
+   * qforge.vectorApi} anew (the surefire JVM has the incubator module, so true runs the Vector API
+   * kernels), and its {@code Int8VectorKernels} {@code qforge.eightChannelTiles} (off by default on
+   * JDK 17, so forced here to keep that tile tested).
    */
-  private static void assertRunsLikeInterpreter(Path jar, boolean vectorApi, Tensor x, Tensor want, String what)
-      throws Exception {
+  private static void assertRunsLikeInterpreter(Path jar, boolean vectorApi, boolean eightChannelTiles, Tensor x,
+      Tensor want, String what) throws Exception {
     String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
+    String tilesBefore = System.setProperty("qforge.eightChannelTiles", Boolean.toString(eightChannelTiles));
     try {
       try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
         assertEquals(vectorApi, loader.loadClass("t.VectorSupport").getField("ENABLED").getBoolean(null));
@@ -217,11 +220,16 @@ class IntegerKernelsTest {
         }
       }
     } finally {
-      if (before == null) {
-        System.clearProperty("qforge.vectorApi");
-      } else {
-        System.setProperty("qforge.vectorApi", before);
-      }
+      restore("qforge.vectorApi", before);
+      restore("qforge.eightChannelTiles", tilesBefore);
+    }
+  }
+
+  private static void restore(String property, String value) {
+    if (value == null) {
+      System.clearProperty(property);
+    } else {
+      System.setProperty(property, value);
     }
   }
 
@@ -309,7 +317,7 @@ class IntegerKernelsTest {
         i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
     assertNotNull(RowConvolution.of(c.producer()), "stride 1, one group: the row form applies");
     assertTrue(AccumulatorStarts.uncentred(c.producer()), "int8 input, symmetric weights: read uncentred");
-    assertTrue(Arrays.stream(AccumulatorStarts.of(c.producer(), true).ints()).anyMatch(v -> v != 0),
+    assertTrue(Arrays.stream(AccumulatorStarts.of(c.producer()).ints()).anyMatch(v -> v != 0),
         "zero point -3: the sums start from nonzero corrections");
     assertBitIdentical(p.done(p.dequantize(c, 0.05, 4)), 2, 0.05);
   }
