@@ -386,13 +386,9 @@ public final class Int8VectorKernels {
    * Eight channels × two vectors of positions: 16 accumulators, and per tap two input loads and eight
    * weights for 16 multiply-adds (63.7 GMAC/s on resnet20's 16→16 layer against 52.4 for 4 × 2,
    * bench/README.md; the whole model 840 µs against 970), positions up to {@code tiled}, a multiple
-   * of two vectors. It calls nothing. Its 32 vector operations are more than C2 inlines while parsing
-   * (the Vector API's methods are force-inlined, but the parser stops at a node count), so it
-   * inlines the last ones late, and on JDK 17 that sometimes leaves the stores of the last channels
-   * unintrinsified — every vector is
-   * then boxed and the model runs 5–14 ms (in 2 of 42 JVM starts; 6 of 26 while the accumulators
-   * started from per-channel broadcasts, more bytecode, so those corrections are {@link #requantize}'s
-   * now; bench/README.md, "Known problems"). Not seen on JDK 25.
+   * of two vectors. It calls nothing. Its 32 vector operations are more than C2 inlines while parsing,
+   * the rest are inlined late, and on JDK 17 that sometimes leaves the stores of the last channels
+   * unintrinsified and every vector boxed, for the life of the JVM: hence {@link #EIGHT_CHANNEL_TILES}.
    */
   private static void convEightChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
       int taps, int len, int tiled) {
