@@ -52,9 +52,9 @@ public final class Int8VectorKernels {
 
   /**
    * Whether {@link #convTaps} uses its eight-channel tile: only on JDK 25 and later. On JDK 17 C2
-   * compiles that tile with boxed vectors in a fraction of JVMs (2 of 42 to 10 of 34 in our runs,
+   * compiles that tile with boxed vectors in a fraction of JVMs (2 of 50 to 10 of 34 in our runs,
    * then resnet20 takes 5–15 ms instead of 0.85; bench/README.md, "Known problems"); the
-   * four-channel tile was boxed in none of 14 (resnet20 1.04–1.07 ms). JDK 21–24 are not measured
+   * four-channel tile was boxed in none of 22 (resnet20 1.04–1.43 ms). JDK 21–24 are not measured
    * and take the four-channel tile. {@code -Dqforge.eightChannelTiles=true} forces the eight-channel
    * tile (the tests run both on JDK 17).
    */
@@ -359,9 +359,7 @@ public final class Int8VectorKernels {
     for (; EIGHT_CHANNEL_TILES && o + 8 <= outs; o += 8) {
       int w0 = wOff + o * taps;
       int out0 = accOff + o * len;
-      if (tiled > 0) {
-        convEightChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
-      }
+      convEightChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
       if (tiled < len) {
         convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
         convFourChannelsFrom(w, in, acc, w0 + 4 * taps, inOff, out0 + 4 * len, tableOff, taps, len, tiled);
@@ -370,9 +368,7 @@ public final class Int8VectorKernels {
     for (; o + 4 <= outs; o += 4) {
       int w0 = wOff + o * taps;
       int out0 = accOff + o * len;
-      if (tiled > 0) {
-        convFourChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
-      }
+      convFourChannels(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
       if (tiled < len) {
         convFourChannelsFrom(w, in, acc, w0, inOff, out0, tableOff, taps, len, tiled);
       }
