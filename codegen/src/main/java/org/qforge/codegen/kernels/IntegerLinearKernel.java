@@ -42,7 +42,9 @@ import org.qforge.ir.Value;
  * <p>With symmetric int8 weights, a row's sums come from the runtime's Vector API kernel when it can
  * run ({@code Int8VectorKernels.dotRows}, over the row centred into a K-int workspace, sums into an
  * O-int one; then {@code requantizeChannels}), from the scalar loop otherwise: {@code Int8DotBenchmark} in bench/README.md measured
- * the scalar byte·byte reduction at 2.5 GMAC/s, which C2 does not vectorize.
+ * the scalar byte·byte reduction at 2.5 GMAC/s, which C2 does not vectorize. Only in a program whose
+ * linear layers do a material share of the multiply-adds ({@link LinearShare}): in one that is all
+ * convolutions but a small last layer, the kernels would stay uncompiled, and slow, for seconds.
  *
  * <p>A constant weight those kernels read, with at least 8 rows of a multiple of 16 inputs, is stored
  * in blocks of eight interleaved rows ({@link #packedIndex}), so that an eight-row pass of {@code
@@ -129,7 +131,7 @@ final class IntegerLinearKernel implements KernelGenerator {
     if (packed) {
       scalar = block(packedBlocks(plan, wq, output, out, xv, xRow, r, k, outs, packedRows, m), scalar);
     }
-    Stmt perRow = wq.vectorizable(k)
+    Stmt perRow = wq.vectorizable(k) && LinearShare.vectorKernelsWorthwhile(plan.graph())
         ? new Stmt.VectorOrScalar(vectorRow(node, plan, wq, xRow, k, outs, r, packed), scalar)
         : scalar;
     return forLoop(r, rows, assign(xRow, mul(v(r), i(k))), perRow);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import java.io.ByteArrayInputStream;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -19,8 +19,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 import org.qforge.codegen.JarCompiler;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
@@ -476,8 +482,61 @@ class IntegerKernelsTest {
       Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
       assertTrue(ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout).relaidOut(w),
           "a constant int8 weight of 21 × 48 read by the vector kernel is stored packed");
+      assertTrue(vectorKernelCalls(g).contains("dotRowsPacked"), "all of the work is linear: the Vector API kernels");
       assertBitIdentical(g, 2, 0.05);
     }
+  }
+
+  @Test
+  void aLinearLayerDoingLittleOfTheWorkRunsScalar() throws Exception {
+    // A 8 → 8 3×3 conv on 16 × 16 (147,456 multiply-adds), pooled to 4 × 4 and flattened, then a
+    // 128 → 10 linear layer (1,280, 0.86%): the shape of resnet20's head, where the Vector API linear
+    // kernels would stay uncompiled for seconds (LinearShare).
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 8, 16, 16), 0.05, -3, DType.I8);
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 8, 8, 3, 3), p.floats(0.004, 0.001, 8),
+            p.longs(new long[8]), p.floats(1, -0.5, 8)),
+        i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
+    Value a = p.op("qforge.quantized_adaptive_avg_pool2d", List.of(c), i8out(0.05, 4, "input_scale", 0.05,
+        "input_zero_point", 4, "output_size", new int[] {4, 4}));
+    Value f = p.op("aten.flatten.using_ints", List.of(a), "start_dim", 1);
+    Value l = p.op("qforge.quantized_linear", List.of(f, p.weights(DType.I8, 10, 128), p.floats(0.01, 0.001, 10),
+            p.longs(new long[10]), p.floats(1, -0.5, 10)),
+        i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", 4));
+    Graph g = p.done(p.dequantize(l, 0.2, 3));
+    assertTrue(LinearShare.of(g) < LinearShare.VECTOR_KERNELS_FROM, "share " + LinearShare.of(g));
+    Set<String> calls = vectorKernelCalls(g);
+    assertTrue(calls.contains("convTaps"), "the conv still runs on the Vector API: " + calls);
+    assertFalse(calls.contains("dotRowsPacked") || calls.contains("dotRows") || calls.contains("requantizeChannels"),
+        "the small linear layer runs the scalar loops: " + calls);
+    assertBitIdentical(g, 2, 0.05);
+  }
+
+  /** The {@code Int8VectorKernels} methods the ASM backend's model class calls. */
+  private static Set<String> vectorKernelCalls(Graph g) throws Exception {
+    JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("t.Net", JarCompiler.Backend.ASM, "test", "test"));
+    Set<String> calls = new HashSet<>();
+    try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(r.jar()))) {
+      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+        if (!e.getName().equals("t/Net.class")) {
+          continue;
+        }
+        new ClassReader(zip.readAllBytes()).accept(new ClassVisitor(Opcodes.ASM9) {
+          @Override
+          public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] ex) {
+            return new MethodVisitor(Opcodes.ASM9) {
+              @Override
+              public void visitMethodInsn(int op, String owner, String method, String d, boolean itf) {
+                if (owner.endsWith("Int8VectorKernels")) {
+                  calls.add(method);
+                }
+              }
+            };
+          }
+        }, 0);
+      }
+    }
+    return calls;
   }
 
   @Test
