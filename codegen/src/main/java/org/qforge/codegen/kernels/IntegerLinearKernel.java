@@ -60,7 +60,8 @@ final class IntegerLinearKernel implements KernelGenerator {
   @Override
   public int workspaceInts(Node node) {
     int[] wd = ((Value) node.arg("weight")).type().dims();
-    return WeightQuantization.vectorTypes(node, wd[1]) ? Math.addExact(wd[0], wd[1]) : 0;
+    return WeightQuantization.vectorTypes(node, wd[1]) && LinearShare.vectorKernelsWorthwhile(node.graph())
+        ? Math.addExact(wd[0], wd[1]) : 0;
   }
 
   @Override
@@ -131,7 +132,7 @@ final class IntegerLinearKernel implements KernelGenerator {
     if (packed) {
       scalar = block(packedBlocks(plan, wq, output, out, xv, xRow, r, k, outs, packedRows, m), scalar);
     }
-    Stmt perRow = wq.vectorizable(k) && LinearShare.vectorKernelsWorthwhile(plan.graph())
+    Stmt perRow = wq.vectorizable(k) && LinearShare.vectorKernelsWorthwhile(node.graph())
         ? new Stmt.VectorOrScalar(vectorRow(node, plan, wq, xRow, k, outs, r, packed), scalar)
         : scalar;
     return forLoop(r, rows, assign(xRow, mul(v(r), i(k))), perRow);
