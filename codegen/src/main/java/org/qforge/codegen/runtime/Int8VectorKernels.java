@@ -51,6 +51,21 @@ public final class Int8VectorKernels {
   private static final double MAGIC = 0x1.8p52;
 
   /**
+   * Whether {@link #requantizeChannels} (linear layers) runs on vector lanes: only on JDK 25 and later.
+   * Its conversions (F2D, I2D, L2B and doubles reinterpreted as longs) go through the same JDK methods
+   * as the linear kernels' byte-to-int widening ({@code AbstractVector.convertShapeTemplate}, {@code
+   * convert0}), whose profiles and trap counts every caller in the JVM shares. On JDK 17, in the JVMs where
+   * C2's speculation at those shared sites had failed four times during warm-up, it compiled {@code
+   * dotEightPackedRows} without exact vector types and every vector boxed, for the life of the JVM:
+   * mlp_784_1024 at 134–460 µs instead of ~38 in 3 of 37 JVMs ({@code -XX:+LogCompilation}: class_check
+   * traps at those methods, bench/README.md, "Known problems"). With this loop scalar: 0 of 58, for ~4
+   * µs more on mlp's 2,058 outputs. {@code -Dqforge.vectorChannelRequantize=true} forces the vector
+   * lanes (the tests run both on JDK 17).
+   */
+  private static final boolean VECTOR_CHANNEL_REQUANTIZE =
+      WIDE && (Runtime.version().feature() >= 25 || Boolean.getBoolean("qforge.vectorChannelRequantize"));
+
+  /**
    * Whether {@link #convTaps} uses its eight-channel tile: only on JDK 25 and later. On JDK 17 C2
    * compiles that tile with boxed vectors in a fraction of JVMs (2 of 50 to 10 of 34 in our runs,
    * then resnet20 takes 5–15 ms instead of 0.85; bench/README.md, "Known problems"); the
@@ -136,7 +151,7 @@ public final class Int8VectorKernels {
     double low = MAGIC + min;
     double high = MAGIC + max;
     int o = 0;
-    if (WIDE) {
+    if (VECTOR_CHANNEL_REQUANTIZE) {
       for (; o + 8 <= channels && accOff + o + LANES <= acc.length && scalesOff + o + LANES <= scales.length
           && (!hasBias || biasOff + o + LANES <= bias.length); o += 8) {
         // scale · inScale: IEEE products commute exactly.

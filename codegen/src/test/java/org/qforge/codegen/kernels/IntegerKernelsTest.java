@@ -197,7 +197,8 @@ class IntegerKernelsTest {
       Path jar = tmp.resolve(backend + "-" + System.nanoTime() + ".jar");
       Files.write(jar, r.jar());
       assertRunsLikeInterpreter(jar, true, false, x, want, backend + " (Vector API)");
-      assertRunsLikeInterpreter(jar, true, true, x, want, backend + " (Vector API, eight-channel conv tiles)");
+      assertRunsLikeInterpreter(jar, true, true, x, want,
+          backend + " (Vector API, JDK 25's choices: eight-channel conv tiles, vector channel requantization)");
       assertRunsLikeInterpreter(jar, false, false, x, want, backend + " (scalar)");
     }
   }
@@ -205,13 +206,15 @@ class IntegerKernelsTest {
   /**
    * Loads the jar in a fresh class loader, so that its {@code VectorSupport} reads {@code
    * qforge.vectorApi} anew (the surefire JVM has the incubator module, so true runs the Vector API
-   * kernels), and its {@code Int8VectorKernels} {@code qforge.eightChannelTiles} (off by default on
-   * JDK 17, so forced here to keep that tile tested).
+   * kernels), and its {@code Int8VectorKernels} {@code qforge.eightChannelTiles} and {@code
+   * qforge.vectorChannelRequantize} (the choices JDK 25 makes, off by default on JDK 17, so forced here
+   * with {@code jdk25Choices} to keep that code tested).
    */
-  private static void assertRunsLikeInterpreter(Path jar, boolean vectorApi, boolean eightChannelTiles, Tensor x,
+  private static void assertRunsLikeInterpreter(Path jar, boolean vectorApi, boolean jdk25Choices, Tensor x,
       Tensor want, String what) throws Exception {
     String before = System.setProperty("qforge.vectorApi", Boolean.toString(vectorApi));
-    String tilesBefore = System.setProperty("qforge.eightChannelTiles", Boolean.toString(eightChannelTiles));
+    String tilesBefore = System.setProperty("qforge.eightChannelTiles", Boolean.toString(jdk25Choices));
+    String channelsBefore = System.setProperty("qforge.vectorChannelRequantize", Boolean.toString(jdk25Choices));
     try {
       try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
         assertEquals(vectorApi, loader.loadClass("t.VectorSupport").getField("ENABLED").getBoolean(null));
@@ -228,6 +231,7 @@ class IntegerKernelsTest {
     } finally {
       restore("qforge.vectorApi", before);
       restore("qforge.eightChannelTiles", tilesBefore);
+      restore("qforge.vectorChannelRequantize", channelsBefore);
     }
   }
 
