@@ -58,7 +58,7 @@ public final class Int8VectorKernels {
    * C2's speculation at those shared sites had failed four times during warm-up, it compiled {@code
    * dotEightPackedRows} without exact vector types and every vector boxed, for the life of the JVM:
    * mlp_784_1024 at 134–460 µs instead of ~38 in 3 of 37 JVMs ({@code -XX:+LogCompilation}: class_check
-   * traps at those methods, bench/README.md, "Known problems"). With this loop scalar: 0 of 118, for
+   * traps at those methods, bench/README.md, "Known problems"). With this loop scalar: 0 of 158, for
    * ~4 µs more on mlp (2,058 outputs) and ~0.4 on digits_mlp (202). {@code
    * -Dqforge.vectorChannelRequantize=true} forces the vector lanes (the tests run both on JDK 17).
    */
