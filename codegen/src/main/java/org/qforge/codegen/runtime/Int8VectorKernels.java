@@ -132,7 +132,7 @@ public final class Int8VectorKernels {
           if (hasBias) {
             real = real + b;
           }
-          out[q + x] = quantized(real, outScale, zeroPoint, min, max);
+          out[q + x] = quantizedLane(real, outScale, zeroPoint, low, high);
         }
       }
     }
@@ -171,10 +171,7 @@ public final class Int8VectorKernels {
       if (hasBias) {
         real = real + (double) bias[biasOff + o];
       }
-      // The lanes' formula, one lane at a time: exact for the same reasons (real is never NaN here), and
-      // without rint: digits_mlp 1.8 → 1.3 µs on JDK 17, where this loop does every channel.
-      double u = Math.min(Math.max(real / outScale + MAGIC + zeroPoint, low), high);
-      out[outOff + o] = (byte) Double.doubleToRawLongBits(u);
+      out[outOff + o] = quantizedLane(real, outScale, zeroPoint, low, high);
     }
   }
 
@@ -400,9 +397,9 @@ public final class Int8VectorKernels {
    * Eight channels × two vectors of positions: 16 accumulators, and per tap two input loads and eight
    * weights for 16 multiply-adds (63.7 GMAC/s on resnet20's 16→16 layer against 52.4 for 4 × 2,
    * bench/README.md; the whole model 840 µs against 970), positions up to {@code tiled}, a multiple
-   * of two vectors. It calls nothing. Its 32 vector operations are more than C2 inlines while parsing,
-   * the rest are inlined late, and on JDK 17 that sometimes leaves the stores of the last channels
-   * unintrinsified and every vector boxed, for the life of the JVM: hence {@link #EIGHT_CHANNEL_TILES}.
+   * of two vectors. It calls nothing. On JDK 17 C2 sometimes compiles it with the stores of the last
+   * channels unintrinsified and every vector boxed, for the life of the JVM (likely the shared-method
+   * traps {@link #VECTOR_CHANNEL_REQUANTIZE} describes; bench/README.md): hence {@link #EIGHT_CHANNEL_TILES}.
    */
   private static void convEightChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
       int taps, int len, int tiled) {
@@ -482,8 +479,8 @@ public final class Int8VectorKernels {
   }
 
   /**
-   * Four channels × two vectors of positions, up to {@code tiled}: the blocks of four channels left
-   * after the blocks of eight. Tails are {@link #convFourChannelsFrom}'s, in a method of their own, so
+   * Four channels × two vectors of positions, up to {@code tiled}: every block of channels without
+   * {@link #EIGHT_CHANNEL_TILES}, else the four left after the blocks of eight. Tails are {@link #convFourChannelsFrom}'s, in a method of their own, so
    * that neither grows past C2's inlining budget.
    */
   private static void convFourChannels(int[] w, int[] in, int[] acc, int w0, int inOff, int out0, int tableOff,
@@ -592,9 +589,14 @@ public final class Int8VectorKernels {
     return s;
   }
 
-  /** The scalar quantization the vector loops repeat lane by lane, for the elements they leave over. */
-  private static byte quantized(double real, double outScale, double zeroPoint, double min, double max) {
-    return (byte) (int) Math.min(Math.max(Math.rint(real / outScale) + zeroPoint, min), max);
+  /**
+   * The vector lanes' formula for one element the vector loops leave over, or for every channel where
+   * {@link #requantizeChannels} runs scalar: exact for the same reasons ({@code real} is never NaN
+   * here), with {@code low} and {@code high} MAGIC + the bounds. Without {@code rint}: digits_mlp 1.8
+   * → 1.3 µs on JDK 17.
+   */
+  private static byte quantizedLane(double real, double outScale, double zeroPoint, double low, double high) {
+    return (byte) Double.doubleToRawLongBits(Math.min(Math.max(real / outScale + MAGIC + zeroPoint, low), high));
   }
 
   private static IntVector widened(byte[] w, int at) {
