@@ -56,7 +56,7 @@ public final class JarCompiler {
   /** Compiles {@code program}, which must verify and have one f32 input and output. */
   public static Result compile(Graph program, Options options) {
     Verifier.verify(program);
-    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspaceInts, Kernels::relayout, Kernels::derivedConstant);
+    ExecutionPlan plan = ExecutionPlan.of(program, Kernels::workspace, Kernels::relayout, Kernels::derivedConstant);
     ModelLayout layout = ModelLayout.of(options.className(), options.description(), plan);
     Map<String, byte[]> classes = new LinkedHashMap<>();
     Map<String, String> sources = Map.of();

@@ -4,6 +4,7 @@ import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
 import static org.qforge.codegen.loop.Kb.block;
 import static org.qforge.codegen.loop.Kb.doubleVar;
+import static org.qforge.codegen.loop.Kb.f;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.ifThen;
@@ -12,6 +13,7 @@ import static org.qforge.codegen.loop.Kb.load;
 import static org.qforge.codegen.loop.Kb.mul;
 import static org.qforge.codegen.loop.Kb.store;
 import static org.qforge.codegen.loop.Kb.sub;
+import static org.qforge.codegen.loop.Kb.toFloat;
 import static org.qforge.codegen.loop.Kb.v;
 
 import java.util.ArrayList;
@@ -32,8 +34,8 @@ import org.qforge.ir.Value;
  * Per batch element:
  *
  * <ol>
- *   <li>a [C·kH·kW, R] int matrix of centred input taps is written into the workspace, 0 where a
- *       tap falls in the padding;
+ *   <li>a [C·kH·kW, R] matrix of centred input taps is written into the workspace, 0 where a
+ *       tap falls in the padding, as floats where {@link ExactFloatSums} holds, else as ints;
  *   <li>{@code Int8VectorKernels.convTaps} sums each output channel's taps over it (tap t's row at
  *       {@code t·R}, a table the kernel reads; R is OH·OW rounded up for the kernel);
  *   <li>each sum is requantized as {@link IntegerConvKernel}'s formula says.
@@ -64,10 +66,18 @@ final class ColumnConvolution {
     return VectorKernelCalls.paddedRow(positions());
   }
 
-  /** The matrix, the sums, the table of tap rows, and the weights widened to ints. */
-  int workspaceInts() {
-    return Math.addExact(Math.addExact(Math.multiplyExact(Math.addExact(s.taps(), s.oc()), row()), s.taps()),
-        Math.multiplyExact(s.oc(), s.taps()));
+  /** The table of tap rows, after the matrix, the sums and the weights widened where they are ints. */
+  int workspaceInts(Node node) {
+    return ExactFloatSums.hold(node, s.taps()) ? s.taps() : Math.addExact(sumsElements(), s.taps());
+  }
+
+  /** The matrix, the sums and the weights widened, where they are floats. */
+  int workspaceFloats(Node node) {
+    return ExactFloatSums.hold(node, s.taps()) ? sumsElements() : 0;
+  }
+
+  private int sumsElements() {
+    return Math.addExact(Math.multiplyExact(Math.addExact(s.taps(), s.oc()), row()), Math.multiplyExact(s.oc(), s.taps()));
   }
 
   /** True if this node's weights allow the Vector API kernel (symmetric, in a byte array). */
@@ -78,8 +88,13 @@ final class ColumnConvolution {
   Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq) {
     Value xv = (Value) node.arg("input");
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    int columns = plan.workspaceOffset(node);
+    Arena arena = ExactFloatSums.sumsArena(node, s.taps());
+    ArrayParam matrix = arena.param();
+    boolean floats = arena == Arena.SCRATCH_F32;
+    int columns = plan.workspaceOffset(node, arena);
     int sums = columns + s.taps() * row();
+    int weightsAt = sums + s.oc() * row();
+    int table = floats ? plan.workspaceOffset(node) : weightsAt + s.oc() * s.taps();
     Access weight = wq.weightAccess();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
@@ -98,31 +113,29 @@ final class ColumnConvolution {
     // row = ((ci·kH + ky)·kW + kx)·row(): the matrix row of tap (ci, ky, kx).
     Expr at = add(v(row), add(mul(v(oy), i(s.ow())), v(ox)));
     Expr xIndex = add(mul(add(mul(add(mul(v(n), i(s.c())), v(ci)), i(s.h())), v(iy)), i(s.w())), v(ix));
+    Expr centred = wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex));
     Stmt tap = block(
         assign(ix, add(sub(mul(v(ox), i(s.stride()[1])), i(s.pad()[1])), mul(v(kx), i(s.dil()[1])))),
-        store(ints, at, i(0)),
+        store(matrix, at, floats ? f(0) : i(0)),
         ifThen(Cmp.GE, v(iy), i(0), ifThen(Cmp.LT, v(iy), i(s.h()), ifThen(Cmp.GE, v(ix), i(0),
-            ifThen(Cmp.LT, v(ix), i(s.w()),
-                store(ints, at, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex))))))));
+            ifThen(Cmp.LT, v(ix), i(s.w()), store(matrix, at, floats ? toFloat(centred) : centred))))));
     Stmt im2col = forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(),
         assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx)), i(row())))),
         forLoop(oy, s.oh(), assign(iy, add(sub(mul(v(oy), i(s.stride()[0])), i(s.pad()[0])), mul(v(ky), i(s.dil()[0])))),
             forLoop(ox, s.ow(), tap)))));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
-    Expr acc = load(ints, add(add(i(sums), mul(v(o), i(row()))), add(mul(v(oy), i(s.ow())), v(ox))));
+    Expr acc = load(matrix, add(add(i(sums), mul(v(o), i(row()))), add(mul(v(oy), i(s.ow())), v(ox))));
     List<Stmt> perBatch = new ArrayList<>();
     Local t = intVar("t");
-    int table = sums + s.oc() * row();
     perBatch.add(im2col);
     perBatch.add(forLoop(t, s.taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
-    int weightInts = table + s.taps();
-    perBatch.add(VectorKernelCalls.convTaps(weightInts, columns, sums, table, s.oc(), s.taps(), row()));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, null, sums, row(), s.ow(),
+    perBatch.add(VectorKernelCalls.convTaps(arena, weightsAt, columns, sums, table, s.oc(), s.taps(), row()));
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, null, arena, sums, row(), s.ow(),
         mul(v(n), i(s.oc() * positions())), s.oc(), s.oh(), s.ow());
     perBatch.add(requantize != null ? requantize : forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
         forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
             wq.quantize(output, wq.real(acc, v(m), v(o))))))));
-    return block(VectorKernelCalls.widenWeights(weight, weightInts, s.oc() * s.taps()),
+    return block(VectorKernelCalls.widenWeights(arena, weight, weightsAt, s.oc() * s.taps()),
         forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
   }
 }

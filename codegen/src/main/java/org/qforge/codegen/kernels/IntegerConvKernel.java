@@ -57,7 +57,17 @@ final class IntegerConvKernel implements KernelGenerator {
       return rows.workspaceInts(node);
     }
     ColumnConvolution columns = ColumnConvolution.of(node);
-    return columns == null ? 0 : columns.workspaceInts();
+    return columns == null ? 0 : columns.workspaceInts(node);
+  }
+
+  @Override
+  public int workspaceFloats(Node node) {
+    RowConvolution rows = RowConvolution.of(node);
+    if (rows != null) {
+      return rows.workspaceFloats(node);
+    }
+    ColumnConvolution columns = ColumnConvolution.of(node);
+    return columns == null ? 0 : columns.workspaceFloats(node);
   }
 
   /**

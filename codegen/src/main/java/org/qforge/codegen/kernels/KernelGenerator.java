@@ -16,6 +16,11 @@ public interface KernelGenerator {
     return 0;
   }
 
+  /** Float elements of workspace the kernel of {@code node} needs (see {@code WorkspaceSizes}). */
+  default int workspaceFloats(Node node) {
+    return 0;
+  }
+
   /**
    * The elements of {@code constant}, read by {@code node} only, in the order this kernel wants them
    * stored, or null for the graph's order (see {@code ConstantLayouts}).

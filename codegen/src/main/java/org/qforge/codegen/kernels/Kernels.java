@@ -69,10 +69,17 @@ public final class Kernels {
     return Arrays.stream(Arena.values()).map(Arena::param).toList();
   }
 
-  /** Int elements of workspace {@code node}'s kernel needs; 0 for ops without a kernel too. */
-  public static int workspaceInts(Node node) {
+  /** Elements of workspace in {@code arena} {@code node}'s kernel needs; 0 for ops without a kernel too. */
+  public static int workspace(Node node, Arena arena) {
     KernelGenerator g = BY_OP.get(node.op().name());
-    return g == null ? 0 : g.workspaceInts(node);
+    if (g == null) {
+      return 0;
+    }
+    return switch (arena) {
+      case SCRATCH_I32 -> g.workspaceInts(node);
+      case SCRATCH_F32 -> g.workspaceFloats(node);
+      default -> 0;
+    };
   }
 
   /** {@code constant} in the order {@code node}'s kernel wants it stored, or null (see {@code ConstantLayouts}). */

@@ -4,12 +4,14 @@ import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
 import static org.qforge.codegen.loop.Kb.block;
 import static org.qforge.codegen.loop.Kb.doubleVar;
+import static org.qforge.codegen.loop.Kb.f;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.intVar;
 import static org.qforge.codegen.loop.Kb.load;
 import static org.qforge.codegen.loop.Kb.mul;
 import static org.qforge.codegen.loop.Kb.store;
+import static org.qforge.codegen.loop.Kb.toFloat;
 import static org.qforge.codegen.loop.Kb.v;
 
 import java.util.ArrayList;
@@ -84,18 +86,46 @@ final class RowConvolution {
 
   int workspaceInts(Node node) {
     int scalar = Math.addExact(paddedElements(), Math.multiplyExact(OutputChannelBlock.sizeFor(s.oc()), accumulators()));
-    return WeightQuantization.vectorTypes(node, s.taps()) ? Math.max(scalar, vectorWorkspaceInts()) : scalar;
+    if (!WeightQuantization.vectorTypes(node, s.taps())) {
+      return scalar;
+    }
+    // The vector path's table of taps, after its operands where it sums ints.
+    int vector = ExactFloatSums.hold(node, s.taps()) ? s.taps() : Math.addExact(vectorSumsElements(), s.taps());
+    return Math.max(scalar, vector);
+  }
+
+  int workspaceFloats(Node node) {
+    return WeightQuantization.vectorTypes(node, s.taps()) && ExactFloatSums.hold(node, s.taps()) ? vectorSumsElements() : 0;
   }
 
   /**
-   * The Vector API kernel's: the padded input and as many elements more as its rows are padded
-   * ({@link VectorKernelCalls#paddedRow}), all channels' rows of accumulators at once, a table of the
-   * taps' offsets, the weights widened to ints.
+   * The Vector API kernel's operands, in the arena it sums in: the padded input and as many elements
+   * more as its rows are padded ({@link VectorKernelCalls#paddedRow}), all channels' rows of
+   * accumulators at once, the weights widened.
    */
-  private int vectorWorkspaceInts() {
+  private int vectorSumsElements() {
     int row = VectorKernelCalls.paddedRow(accumulators());
-    return Math.addExact(Math.addExact(Math.addExact(paddedElements() + row - accumulators(),
-        Math.multiplyExact(s.oc(), row)), s.taps()), Math.multiplyExact(s.oc(), s.taps()));
+    return Math.addExact(Math.addExact(paddedElements() + row - accumulators(), Math.multiplyExact(s.oc(), row)),
+        Math.multiplyExact(s.oc(), s.taps()));
+  }
+
+  /**
+   * Where the vector path keeps its operands: the padded input from {@code padded}, the accumulator
+   * rows from {@code accRow} and the widened weights from {@code weights}, in the {@code sums} arena;
+   * the table of tap offsets in the int arena, from {@code table}.
+   */
+  private record VectorLayout(Arena sums, int padded, int accRow, int weights, int table) {}
+
+  private VectorLayout vectorLayout(Node node, ExecutionPlan plan) {
+    Arena sums = ExactFloatSums.sumsArena(node, s.taps());
+    int ints = plan.workspaceOffset(node);
+    int padded = sums == Arena.SCRATCH_I32 ? ints : plan.workspaceOffset(node, sums);
+    int row = VectorKernelCalls.paddedRow(accumulators());
+    int accRow = padded + paddedElements() + row - accumulators();
+    int weights = accRow + s.oc() * row;
+    return sums == Arena.SCRATCH_I32
+        ? new VectorLayout(sums, padded, accRow, weights, weights + s.oc() * s.taps())
+        : new VectorLayout(sums, padded, accRow, weights, ints);
   }
 
   Stmt body(Node node, ExecutionPlan plan) {
@@ -123,15 +153,7 @@ final class RowConvolution {
     Local p = intVar("p");
     Local base = intVar("base");
 
-    // The padded input, centred: zeros, then each element minus the zero point.
-    List<Stmt> centredInput = new ArrayList<>();
-    if (s.pad()[0] > 0 || s.pad()[1] > 0) {
-      centredInput.add(forLoop(j, s.c() * ph * pw, store(ints, add(i(padded), v(j)), i(0))));
-    }
-    Expr xIndex = add(mul(add(mul(add(mul(v(n), i(s.c())), v(ci)), i(s.h())), v(iy)), i(s.w())), v(ix));
-    Expr paddedIndex = add(i(padded + s.pad()[0] * pw + s.pad()[1]), add(mul(add(mul(v(ci), i(ph)), v(iy)), i(pw)), v(ix)));
-    centredInput.add(forLoop(ci, s.c(), forLoop(iy, s.h(), forLoop(ix, s.w(),
-        store(ints, paddedIndex, wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex)))))));
+    List<Stmt> centredInput = centredInput(wq, plan, xv, Arena.SCRATCH_I32, padded, n);
     List<Stmt> perBatch = new ArrayList<>();
 
     // Channels o + b (b < block) accumulate in rows accRow + b * rowLength, sharing each padded load.
@@ -182,13 +204,37 @@ final class RowConvolution {
     }
     // Uncentred where the plan holds the starts and the requantize kernel adds them.
     Slot starts = VectorKernelCalls.requantizable(wq, output, out) ? plan.derivedConstant(node) : null;
-    List<Stmt> vector = new ArrayList<>(starts != null ? uncentredInput(node, plan, xv, padded, n) : centredInput);
-    vector.add(vectorSums(node, plan, wq, starts, padded, n));
+    VectorLayout layout = vectorLayout(node, plan);
+    List<Stmt> vector = starts != null ? uncentredInput(node, plan, xv, layout, n)
+        : centredInput(wq, plan, xv, layout.sums(), layout.padded(), n);
+    vector.add(vectorSums(node, plan, wq, starts, layout, n));
     perBatch.add(new Stmt.VectorOrScalar(block(vector.toArray(Stmt[]::new)), block(scalar.toArray(Stmt[]::new))));
     // The widened weights are the same for every batch element: widened once, before the loop.
     return block(new Stmt.VectorOrScalar(
-        VectorKernelCalls.widenWeights(wq.weightAccess(), vectorWeightInts(padded), s.oc() * s.taps()), block()),
+        VectorKernelCalls.widenWeights(layout.sums(), wq.weightAccess(), layout.weights(), s.oc() * s.taps()), block()),
         forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
+  }
+
+  /** The padded input in {@code arena} from {@code padded}, centred: zeros, then each element minus the zero point. */
+  private List<Stmt> centredInput(WeightQuantization wq, ExecutionPlan plan, Value xv, Arena arena, int padded,
+      Local n) {
+    int ph = paddedHeight();
+    int pw = paddedWidth();
+    Local j = intVar("j");
+    Local ci = intVar("ci");
+    Local iy = intVar("iy");
+    Local ix = intVar("ix");
+    boolean ints = arena == Arena.SCRATCH_I32;
+    List<Stmt> stmts = new ArrayList<>();
+    if (s.pad()[0] > 0 || s.pad()[1] > 0) {
+      stmts.add(forLoop(j, s.c() * ph * pw, store(arena.param(), add(i(padded), v(j)), ints ? i(0) : f(0))));
+    }
+    Expr xIndex = add(mul(add(mul(add(mul(v(n), i(s.c())), v(ci)), i(s.h())), v(iy)), i(s.w())), v(ix));
+    Expr paddedIndex = add(i(padded + s.pad()[0] * pw + s.pad()[1]), add(mul(add(mul(v(ci), i(ph)), v(iy)), i(pw)), v(ix)));
+    Expr centred = wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex));
+    stmts.add(forLoop(ci, s.c(), forLoop(iy, s.h(), forLoop(ix, s.w(),
+        store(arena.param(), paddedIndex, ints ? centred : toFloat(centred))))));
+    return stmts;
   }
 
   /**
@@ -197,12 +243,15 @@ final class RowConvolution {
    * row widened into place ({@code Int8VectorKernels.widen}; whole planes, or the whole input, where
    * there is no padding to skip).
    */
-  private List<Stmt> uncentredInput(Node node, ExecutionPlan plan, Value xv, int padded, Local n) {
+  private List<Stmt> uncentredInput(Node node, ExecutionPlan plan, Value xv, VectorLayout layout, Local n) {
+    int padded = layout.padded();
+    ArrayParam sums = layout.sums().param();
     int ph = paddedHeight();
     int pw = paddedWidth();
     int top = s.pad()[0];
     int left = s.pad()[1];
-    Expr zp = i(Math.toIntExact(IntegerArithmetic.intLiteral(node, "input_zero_point")));
+    int zeroPoint = Math.toIntExact(IntegerArithmetic.intLiteral(node, "input_zero_point"));
+    Expr zp = layout.sums() == Arena.SCRATCH_I32 ? i(zeroPoint) : f(zeroPoint);
     Access x = Access.of(plan, xv);
     Local ci = intVar("ci");
     Local iy = intVar("iy");
@@ -212,16 +261,15 @@ final class RowConvolution {
     List<Stmt> border = new ArrayList<>();
     if (top > 0) {
       // The top rows, then the bottom rows (from row top + H on).
-      border.add(forLoop(y, top * pw, store(Arena.SCRATCH_I32.param(), add(plane, v(y)), zp)));
-      border.add(forLoop(y, (ph - top - s.h()) * pw,
-          store(Arena.SCRATCH_I32.param(), add(plane, add(i((top + s.h()) * pw), v(y))), zp)));
+      border.add(forLoop(y, top * pw, store(sums, add(plane, v(y)), zp)));
+      border.add(forLoop(y, (ph - top - s.h()) * pw, store(sums, add(plane, add(i((top + s.h()) * pw), v(y))), zp)));
     }
     if (left > 0) {
       // Each inner row's left and right padding.
       Expr rowStart = add(plane, mul(add(v(iy), i(top)), i(pw)));
       border.add(forLoop(iy, s.h(), forLoop(ix, left,
-          store(Arena.SCRATCH_I32.param(), add(rowStart, v(ix)), zp),
-          store(Arena.SCRATCH_I32.param(), add(rowStart, add(i(left + s.w()), v(ix))), zp))));
+          store(sums, add(rowStart, v(ix)), zp),
+          store(sums, add(rowStart, add(i(left + s.w()), v(ix))), zp))));
     }
     List<Stmt> stmts = new ArrayList<>();
     if (!border.isEmpty()) {
@@ -229,11 +277,11 @@ final class RowConvolution {
     }
     int image = s.c() * s.h() * s.w();
     if (top == 0 && left == 0) {
-      stmts.add(VectorKernelCalls.widenInput(x, mul(v(n), i(image)), i(padded), image));
+      stmts.add(VectorKernelCalls.widenInput(layout.sums(), x, mul(v(n), i(image)), i(padded), image));
     } else {
       Expr from = add(mul(v(n), i(image)), mul(add(mul(v(ci), i(s.h())), v(iy)), i(s.w())));
       Expr to = add(i(padded + top * pw + left), add(mul(v(ci), i(ph * pw)), mul(v(iy), i(pw))));
-      stmts.add(forLoop(ci, s.c(), forLoop(iy, s.h(), VectorKernelCalls.widenInput(x, from, to, s.w()))));
+      stmts.add(forLoop(ci, s.c(), forLoop(iy, s.h(), VectorKernelCalls.widenInput(layout.sums(), x, from, to, s.w()))));
     }
     return stmts;
   }
@@ -242,13 +290,14 @@ final class RowConvolution {
    * All output channels' accumulator rows at once from the runtime's Vector API kernel, then
    * requantized: {@code Int8VectorKernels.convTaps} reads the padded input exactly as the scalar taps do.
    */
-  private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, int padded, Local n) {
+  private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, VectorLayout layout,
+      Local n) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
     int pw = paddedWidth();
     int rowLength = VectorKernelCalls.paddedRow(accumulators());
-    int accRow = vectorAccRow(padded);
+    int accRow = layout.accRow();
     Local o = intVar("o");
     Local oy = intVar("oy");
     Local ox = intVar("ox");
@@ -257,12 +306,12 @@ final class RowConvolution {
     Local ky = intVar("ky");
     Local kx = intVar("kx");
     int taps = s.taps();
-    int table = vectorWeightInts(padded) - taps;
+    int table = layout.table();
     Expr tap = add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx));
     Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
-    Expr acc = load(ints, add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, starts, accRow, rowLength, pw,
+    Expr acc = load(layout.sums().param(), add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, starts, layout.sums(), accRow, rowLength, pw,
         mul(v(n), i(s.oc() * s.oh() * s.ow())), s.oc(), s.oh(), s.ow());
     if (requantize == null) {
       requantize = forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
@@ -271,17 +320,8 @@ final class RowConvolution {
     }
     return block(
         forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
-        VectorKernelCalls.convTaps(vectorWeightInts(padded), padded, accRow, table, s.oc(), taps, rowLength),
+        VectorKernelCalls.convTaps(layout.sums(), layout.weights(), layout.padded(), accRow, table, s.oc(), taps,
+            rowLength),
         requantize);
-  }
-
-  /** Where the vector path's accumulator rows start in the workspace at {@code padded}: after the padded input and its slack. */
-  private int vectorAccRow(int padded) {
-    return padded + paddedElements() + VectorKernelCalls.paddedRow(accumulators()) - accumulators();
-  }
-
-  /** Where the vector path's widened weights lie: after the accumulator rows and the table of taps. */
-  private int vectorWeightInts(int padded) {
-    return vectorAccRow(padded) + s.oc() * VectorKernelCalls.paddedRow(accumulators()) + s.taps();
   }
 }

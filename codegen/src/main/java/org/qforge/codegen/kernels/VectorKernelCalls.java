@@ -14,7 +14,8 @@ import org.qforge.codegen.plan.Slot;
 
 /**
  * Calls of the runtime's Vector API kernels ({@code org.qforge.codegen.runtime.Int8VectorKernels}),
- * with the layout rules their callers follow. All int operands live in the int scratch arena.
+ * with the layout rules their callers follow. All int operands live in the int scratch arena, a
+ * convolution's float sums and their operands in the float one.
  */
 final class VectorKernelCalls {
   /**
@@ -33,45 +34,51 @@ final class VectorKernelCalls {
   }
 
   /**
-   * {@code acc[accOff + o·len + p] = Σ_t ints[weightInts + o·taps + t] · ints[inOff + ints[tableOff + t] + p]}
-   * for {@code o < outs, p < len}, on weights {@link #widenWeights widened} into the int arena (the
-   * kernel broadcasts ints from memory); every index read must lie inside the int arena.
+   * {@code acc[accOff + o·len + p] = Σ_t w[weightAt + o·taps + t] · in[inOff + table[tableOff + t] + p]}
+   * for {@code o < outs, p < len}, where weights, input and sums lie in the {@code sums} arena (ints, or
+   * floats where {@link ExactFloatSums} holds) and the table of tap offsets in the int arena, on weights
+   * {@link #widenWeights widened} there (the kernel broadcasts them from memory); every index read
+   * must lie inside its arena.
    */
-  static Stmt convTaps(int weightInts, int inOff, int accOff, int tableOff, int outs, int taps, int len) {
+  static Stmt convTaps(Arena sums, int weightAt, int inOff, int accOff, int tableOff, int outs, int taps, int len) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    return new Stmt.Invoke("Int8VectorKernels", "convTaps", List.of(ints, ints, ints),
-        List.of(i(weightInts), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len)));
+    ArrayParam s = sums.param();
+    List<ArrayParam> arrays = sums == Arena.SCRATCH_I32 ? List.of(ints, ints, ints) : List.of(s, s, ints, s);
+    return new Stmt.Invoke("Int8VectorKernels", "convTaps", arrays,
+        List.of(i(weightAt), i(inOff), i(accOff), i(tableOff), i(outs), i(taps), i(len)));
   }
 
   /**
-   * {@code ints[to + j] = x[from + j]} for {@code j < n}, the stored int8 values of a tensor widened
-   * ({@code Int8VectorKernels.widen}): a convolution's uncentred input rows ({@link AccumulatorStarts}).
+   * {@code sums[to + j] = x[from + j]} for {@code j < n}, the stored int8 values of a tensor widened
+   * to ints or floats ({@code Int8VectorKernels.widen}): a convolution's uncentred input rows
+   * ({@link AccumulatorStarts}).
    */
-  static Stmt widenInput(Access x, Expr from, Expr to, int n) {
-    return new Stmt.Invoke("Int8VectorKernels", "widen", List.of(x.array(), Arena.SCRATCH_I32.param()),
+  static Stmt widenInput(Arena sums, Access x, Expr from, Expr to, int n) {
+    return new Stmt.Invoke("Int8VectorKernels", "widen", List.of(x.array(), sums.param()),
         List.of(x.index(from), to, i(n)));
   }
 
   /**
-   * {@code ints[to + j] = w[weight + j]} for {@code j < n} ({@code Int8VectorKernels.widen}): a conv's
-   * int8 weights as the ints {@link #convTaps} reads, once a run, before the loop over the batch.
+   * {@code sums[to + j] = w[weight + j]} for {@code j < n} ({@code Int8VectorKernels.widen}): a conv's
+   * int8 weights as the ints or floats {@link #convTaps} reads, once a run, before the loop over the batch.
    */
-  static Stmt widenWeights(Access weight, int to, int n) {
-    return new Stmt.Invoke("Int8VectorKernels", "widen", List.of(weight.array(), Arena.SCRATCH_I32.param()),
+  static Stmt widenWeights(Arena sums, Access weight, int to, int n) {
+    return new Stmt.Invoke("Int8VectorKernels", "widen", List.of(weight.array(), sums.param()),
         List.of(i(weight.offset()), i(to), i(n)));
   }
 
   /**
    * Requantizes a convolution's sums into its int8 or uint8 output on the Vector API, channel by
-   * channel: sum (o, y, x) at {@code ints[accOff + o·channelStride + y·rowStride + x]}, output element
+   * channel: sum (o, y, x) at {@code accOff + o·channelStride + y·rowStride + x} in the {@code sums}
+   * arena (ints, or the integers {@link #convTaps} summed in floats), output element
    * at {@code outOff + (o·rows + y)·cols + x}, each sum plus its channel's {@link AccumulatorStarts}
    * if {@code starts} is not null. The same double operations as {@link WeightQuantization#real} and
    * {@link IntegerArithmetic.Output#quantize}, so the same bits; the kernel needs real values that
    * cannot be NaN. Null where that is not known or the output is not stored as bytes (the caller
    * requantizes in generated code then; see {@link #requantizable}).
    */
-  static Stmt requantize(WeightQuantization wq, IntegerArithmetic.Output output, Access out, Slot starts, int accOff,
-      int channelStride, int rowStride, Expr outOff, int channels, int rows, int cols) {
+  static Stmt requantize(WeightQuantization wq, IntegerArithmetic.Output output, Access out, Slot starts,
+      Arena sums, int accOff, int channelStride, int rowStride, Expr outOff, int channels, int rows, int cols) {
     if (!requantizable(wq, output, out)) {
       return null;
     }
@@ -79,6 +86,7 @@ final class VectorKernelCalls {
         i(channels), i(rows), i(cols), i(starts == null ? -1 : starts.offset())));
     args.addAll(requantizeTail(wq, output));
     List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(wq, out));
+    arrays.set(0, sums.param());
     // Without starts, the int arena stands in: never read.
     arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
     return new Stmt.Invoke("Int8VectorKernels", "requantize", arrays, args);

@@ -21,7 +21,7 @@ import org.qforge.ir.Value;
  * decides (a value's lifetime runs from its producing step to its last use; the graph input and
  * output stay alive for the whole run).
  *
- * <p>A kernel may also ask for an int workspace of its own ({@link WorkspaceSizes}); it is planned
+ * <p>A kernel may also ask for int and float workspaces of its own ({@link WorkspaceSizes}); each is planned
  * like a value that lives for that kernel's step only, and may store a constant that only it reads
  * in an order of its own ({@link ConstantLayouts}), and read a constant it derives from its node
  * at compile time ({@link DerivedConstants}: lookup tables, zero-point corrections).
@@ -32,7 +32,7 @@ import org.qforge.ir.Value;
 public final class ExecutionPlan {
   private final Graph graph;
   private final Map<Value, Slot> slots = new IdentityHashMap<>();
-  private final Map<Node, Integer> workspaces = new IdentityHashMap<>();
+  private final Map<Arena, Map<Node, Integer>> workspaces = new EnumMap<>(Arena.class);
   private final Set<Value> relaidOut = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Map<Node, Slot> derived = new IdentityHashMap<>();
   private final Map<Arena, Integer> sizes = new EnumMap<>(Arena.class);
@@ -48,18 +48,18 @@ public final class ExecutionPlan {
     return of(graph, WorkspaceSizes.NONE);
   }
 
-  /** Plans {@code graph}, with the int workspaces its kernels ask for. */
+  /** Plans {@code graph}, with the workspaces its kernels ask for. */
   public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes) {
     return of(graph, workspaceSizes, ConstantLayouts.NONE);
   }
 
-  /** Plans {@code graph}, with the int workspaces its kernels ask for and the constant orders they want. */
+  /** Plans {@code graph}, with the workspaces its kernels ask for and the constant orders they want. */
   public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes, ConstantLayouts constantLayouts) {
     return of(graph, workspaceSizes, constantLayouts, DerivedConstants.NONE);
   }
 
   /**
-   * Plans {@code graph}, with the int workspaces its kernels ask for, the constant orders they want
+   * Plans {@code graph}, with the workspaces its kernels ask for, the constant orders they want
    * and the constants they derive.
    */
   public static ExecutionPlan of(Graph graph, WorkspaceSizes workspaceSizes, ConstantLayouts constantLayouts,
@@ -153,12 +153,14 @@ public final class ExecutionPlan {
       id++;
     }
     Map<Integer, Node> workspaceIds = new HashMap<>();
-    for (int s = 0; s < steps; s++) {
-      int elements = workspaceSizes.intElements(nodes.get(s));
-      if (elements > 0) {
-        workspaceIds.put(id, nodes.get(s));
-        byArena.computeIfAbsent(Arena.SCRATCH_I32, k -> new ArrayList<>()).add(new Interval(id, s, s, elements));
-        id++;
+    for (Arena a : List.of(Arena.SCRATCH_I32, Arena.SCRATCH_F32)) {
+      for (int s = 0; s < steps; s++) {
+        int elements = workspaceSizes.elements(nodes.get(s), a);
+        if (elements > 0) {
+          workspaceIds.put(id, nodes.get(s));
+          byArena.computeIfAbsent(a, k -> new ArrayList<>()).add(new Interval(id, s, s, elements));
+          id++;
+        }
       }
     }
     MemoryPlanner planner = new MemoryPlanner(1);
@@ -168,7 +170,8 @@ public final class ExecutionPlan {
       for (Interval i : e.getValue()) {
         Node owner = workspaceIds.get(i.id());
         if (owner != null) {
-          workspaces.put(owner, Math.toIntExact(plan.offset(i.id())));
+          workspaces.computeIfAbsent(e.getKey(), k -> new IdentityHashMap<>())
+              .put(owner, Math.toIntExact(plan.offset(i.id())));
           continue;
         }
         Value v = ids.get(i.id());
@@ -211,11 +214,16 @@ public final class ExecutionPlan {
     return derived.get(node);
   }
 
-  /** The element offset in {@link Arena#SCRATCH_I32} of {@code node}'s workspace. */
+  /** The element offset in {@link Arena#SCRATCH_I32} of {@code node}'s int workspace. */
   public int workspaceOffset(Node node) {
-    Integer offset = workspaces.get(node);
+    return workspaceOffset(node, Arena.SCRATCH_I32);
+  }
+
+  /** The element offset in {@code arena} of {@code node}'s workspace there. */
+  public int workspaceOffset(Node node, Arena arena) {
+    Integer offset = workspaces.getOrDefault(arena, Map.of()).get(node);
     if (offset == null) {
-      throw new IllegalStateException("node %" + node.name() + " has no workspace");
+      throw new IllegalStateException("node %" + node.name() + " has no workspace in " + arena);
     }
     return offset;
   }

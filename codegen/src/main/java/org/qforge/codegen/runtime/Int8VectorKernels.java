@@ -32,6 +32,8 @@ public final class Int8VectorKernels {
   private static final VectorSpecies<Byte> BYTES =
       ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
   private static final int LANES = INTS.length();
+  /** Floats of {@link #INTS}' shape: the exact float sums ({@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}). */
+  private static final VectorSpecies<Float> SUM_FLOATS = INTS.vectorShape().withLanes(float.class);
 
   /**
    * Requantization runs 8 double lanes at a time, on 512-bit machines only (scalar elsewhere). It
@@ -129,6 +131,48 @@ public final class Int8VectorKernels {
         }
         for (; x < cols; x++) {
           double real = (double) (acc[a + x] + c) * m;
+          if (hasBias) {
+            real = real + b;
+          }
+          out[q + x] = quantizedLane(real, outScale, zeroPoint, low, high);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #requantize(int[], float[], float[], byte[], int[], int, int, int, int, int, int, int, int, int, int, double, double, double, double, double)}
+   * on the integer sums {@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}
+   * holds in floats: {@code (double) acc + start} is the int sum + start exactly (both below 2^31 in
+   * magnitude, the caller's guarantee), so the same real values and the same bytes.
+   */
+  public static void requantize(float[] acc, float[] scales, float[] bias, byte[] out, int[] start, int accOff,
+      int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff, int scalesOff,
+      int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
+    boolean hasBias = biasOff >= 0;
+    double low = MAGIC + min;
+    double high = MAGIC + max;
+    for (int o = 0; o < channels; o++) {
+      double m = inScale * (double) scales[scalesOff + o];
+      double b = hasBias ? (double) bias[biasOff + o] : 0.0;
+      double c = startOff >= 0 ? start[startOff + o] : 0;
+      for (int y = 0; y < rows; y++) {
+        int a = accOff + o * channelStride + y * rowStride;
+        int q = outOff + (o * rows + y) * cols;
+        int x = 0;
+        if (WIDE) {
+          for (; x + 8 <= cols && a + x + LANES <= acc.length; x += 8) {
+            DoubleVector real = ((DoubleVector) FloatVector.fromArray(SUM_FLOATS, acc, a + x)
+                .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(m);
+            if (hasBias) {
+              real = real.add(b);
+            }
+            DoubleVector u = real.div(outScale).add(MAGIC).add(zeroPoint).max(low).min(high);
+            ((ByteVector) u.reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0)).intoArray(out, q + x);
+          }
+        }
+        for (; x < cols; x++) {
+          double real = ((double) acc[a + x] + c) * m;
           if (hasBias) {
             real = real + b;
           }
@@ -585,6 +629,251 @@ public final class Int8VectorKernels {
     int s = 0;
     for (int t = 0; t < taps; t++) {
       s += w[w0 + t] * in[at + in[tableOff + t]];
+    }
+    return s;
+  }
+
+  /** {@code floats[to + i] = w[from + i]} for {@code i < n}: int8 values as the floats {@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)} sums. */
+  public static void widen(byte[] w, float[] floats, int from, int to, int n) {
+    int i = 0;
+    for (; i + LANES <= n; i += LANES) {
+      ((FloatVector) ByteVector.fromArray(BYTES, w, from + i).convertShape(VectorOperators.B2F, SUM_FLOATS, 0))
+          .intoArray(floats, to + i);
+    }
+    for (; i < n; i++) {
+      floats[to + i] = w[from + i];
+    }
+  }
+
+  /**
+   * {@link #convTaps(int[], int[], int[], int, int, int, int, int, int, int)} on integers held in floats
+   * and summed with fused multiply-adds, the taps' offsets in an int array of their own: for {@code
+   * o < outs} and {@code p < len},
+   *
+   * <pre>
+   *   acc[accOff + o·len + p] = Σ_{t < taps} w[wOff + o·taps + t] · in[inOff + table[tableOff + t] + p]
+   * </pre>
+   *
+   * <p>Exact, so bit-identical to the int kernel, when the caller guarantees that every weight and
+   * input is an integer and that Σ_t |w[o, t]| · max |in| ≤ 2^24 for each channel: every product
+   * and every partial sum is then an integer a float holds exactly, and an FMA of exact operands
+   * with an exact result does not round. Why floats: C2 emits {@code vpmulld} and {@code vpaddd} for
+   * the int kernel's multiply-add, and {@code vpmulld} issues at half the rate of {@code vfmadd231ps}
+   * on this machine's cores; resnet20's 16→16 layer sums in 27 µs against 52 (bench/README.md).
+   *
+   * <p>Blocks of eight channels on every JDK: unlike the int eight-channel tile ({@link
+   * #EIGHT_CHANNEL_TILES}), this one was compiled with boxed vectors in none of 60 JDK 17 JVMs
+   * (resnet20, bench/README.md).
+   */
+  public static void convTaps(float[] w, float[] in, int[] table, float[] acc, int wOff, int inOff, int accOff,
+      int tableOff, int outs, int taps, int len) {
+    int o = 0;
+    int tiled = len - len % (2 * LANES);
+    for (; o + 8 <= outs; o += 8) {
+      int w0 = wOff + o * taps;
+      int out0 = accOff + o * len;
+      sumEightChannels(w, in, table, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+      if (tiled < len) {
+        sumFourChannelsFrom(w, in, table, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+        sumFourChannelsFrom(w, in, table, acc, w0 + 4 * taps, inOff, out0 + 4 * len, tableOff, taps, len, tiled);
+      }
+    }
+    for (; o + 4 <= outs; o += 4) {
+      int w0 = wOff + o * taps;
+      int out0 = accOff + o * len;
+      sumFourChannels(w, in, table, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+      if (tiled < len) {
+        sumFourChannelsFrom(w, in, table, acc, w0, inOff, out0, tableOff, taps, len, tiled);
+      }
+    }
+    for (; o < outs; o++) {
+      sumOneChannel(w, in, table, acc, wOff + o * taps, inOff, accOff + o * len, tableOff, taps, len);
+    }
+  }
+
+  /** {@link #convEightChannels} on floats: 16 accumulators, two input loads and eight weights a tap (93 GMAC/s). */
+  private static void sumEightChannels(float[] w, float[] in, int[] table, float[] acc, int w0, int inOff, int out0,
+      int tableOff, int taps, int len, int tiled) {
+    for (int p = 0; p < tiled; p += 2 * LANES) {
+      FloatVector a00 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a01 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a10 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a11 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a20 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a21 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a30 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a31 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a40 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a41 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a50 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a51 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a60 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a61 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a70 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a71 = FloatVector.zero(SUM_FLOATS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        int at = base + table[tableOff + t];
+        FloatVector x0 = FloatVector.fromArray(SUM_FLOATS, in, at);
+        FloatVector x1 = FloatVector.fromArray(SUM_FLOATS, in, at + LANES);
+        int wt = w0 + t;
+        FloatVector v0 = FloatVector.broadcast(SUM_FLOATS, w[wt]);
+        FloatVector v1 = FloatVector.broadcast(SUM_FLOATS, w[wt + taps]);
+        FloatVector v2 = FloatVector.broadcast(SUM_FLOATS, w[wt + 2 * taps]);
+        FloatVector v3 = FloatVector.broadcast(SUM_FLOATS, w[wt + 3 * taps]);
+        FloatVector v4 = FloatVector.broadcast(SUM_FLOATS, w[wt + 4 * taps]);
+        FloatVector v5 = FloatVector.broadcast(SUM_FLOATS, w[wt + 5 * taps]);
+        FloatVector v6 = FloatVector.broadcast(SUM_FLOATS, w[wt + 6 * taps]);
+        FloatVector v7 = FloatVector.broadcast(SUM_FLOATS, w[wt + 7 * taps]);
+        a00 = x0.fma(v0, a00);
+        a01 = x1.fma(v0, a01);
+        a10 = x0.fma(v1, a10);
+        a11 = x1.fma(v1, a11);
+        a20 = x0.fma(v2, a20);
+        a21 = x1.fma(v2, a21);
+        a30 = x0.fma(v3, a30);
+        a31 = x1.fma(v3, a31);
+        a40 = x0.fma(v4, a40);
+        a41 = x1.fma(v4, a41);
+        a50 = x0.fma(v5, a50);
+        a51 = x1.fma(v5, a51);
+        a60 = x0.fma(v6, a60);
+        a61 = x1.fma(v6, a61);
+        a70 = x0.fma(v7, a70);
+        a71 = x1.fma(v7, a71);
+      }
+      int q = out0 + p;
+      a00.intoArray(acc, q);
+      a01.intoArray(acc, q + LANES);
+      q += len;
+      a10.intoArray(acc, q);
+      a11.intoArray(acc, q + LANES);
+      q += len;
+      a20.intoArray(acc, q);
+      a21.intoArray(acc, q + LANES);
+      q += len;
+      a30.intoArray(acc, q);
+      a31.intoArray(acc, q + LANES);
+      q += len;
+      a40.intoArray(acc, q);
+      a41.intoArray(acc, q + LANES);
+      q += len;
+      a50.intoArray(acc, q);
+      a51.intoArray(acc, q + LANES);
+      q += len;
+      a60.intoArray(acc, q);
+      a61.intoArray(acc, q + LANES);
+      q += len;
+      a70.intoArray(acc, q);
+      a71.intoArray(acc, q + LANES);
+    }
+  }
+
+  /** {@link #convFourChannels} on floats. */
+  private static void sumFourChannels(float[] w, float[] in, int[] table, float[] acc, int w0, int inOff, int out0,
+      int tableOff, int taps, int len, int tiled) {
+    int w1 = w0 + taps;
+    int w2 = w1 + taps;
+    int w3 = w2 + taps;
+    int out1 = out0 + len;
+    int out2 = out1 + len;
+    int out3 = out2 + len;
+    for (int p = 0; p < tiled; p += 2 * LANES) {
+      FloatVector a00 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a01 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a10 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a11 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a20 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a21 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a30 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a31 = FloatVector.zero(SUM_FLOATS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        int at = base + table[tableOff + t];
+        FloatVector x0 = FloatVector.fromArray(SUM_FLOATS, in, at);
+        FloatVector x1 = FloatVector.fromArray(SUM_FLOATS, in, at + LANES);
+        FloatVector v0 = FloatVector.broadcast(SUM_FLOATS, w[w0 + t]);
+        FloatVector v1 = FloatVector.broadcast(SUM_FLOATS, w[w1 + t]);
+        FloatVector v2 = FloatVector.broadcast(SUM_FLOATS, w[w2 + t]);
+        FloatVector v3 = FloatVector.broadcast(SUM_FLOATS, w[w3 + t]);
+        a00 = x0.fma(v0, a00);
+        a01 = x1.fma(v0, a01);
+        a10 = x0.fma(v1, a10);
+        a11 = x1.fma(v1, a11);
+        a20 = x0.fma(v2, a20);
+        a21 = x1.fma(v2, a21);
+        a30 = x0.fma(v3, a30);
+        a31 = x1.fma(v3, a31);
+      }
+      a00.intoArray(acc, out0 + p);
+      a01.intoArray(acc, out0 + p + LANES);
+      a10.intoArray(acc, out1 + p);
+      a11.intoArray(acc, out1 + p + LANES);
+      a20.intoArray(acc, out2 + p);
+      a21.intoArray(acc, out2 + p + LANES);
+      a30.intoArray(acc, out3 + p);
+      a31.intoArray(acc, out3 + p + LANES);
+    }
+  }
+
+  /** {@link #convFourChannelsFrom} on floats. */
+  private static void sumFourChannelsFrom(float[] w, float[] in, int[] table, float[] acc, int w0, int inOff,
+      int out0, int tableOff, int taps, int len, int from) {
+    int w1 = w0 + taps;
+    int w2 = w1 + taps;
+    int w3 = w2 + taps;
+    int out1 = out0 + len;
+    int out2 = out1 + len;
+    int out3 = out2 + len;
+    int p = from;
+    for (; p + LANES <= len; p += LANES) {
+      FloatVector a0 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a1 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a2 = FloatVector.zero(SUM_FLOATS);
+      FloatVector a3 = FloatVector.zero(SUM_FLOATS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        FloatVector x0 = FloatVector.fromArray(SUM_FLOATS, in, base + table[tableOff + t]);
+        a0 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[w0 + t]), a0);
+        a1 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[w1 + t]), a1);
+        a2 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[w2 + t]), a2);
+        a3 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[w3 + t]), a3);
+      }
+      a0.intoArray(acc, out0 + p);
+      a1.intoArray(acc, out1 + p);
+      a2.intoArray(acc, out2 + p);
+      a3.intoArray(acc, out3 + p);
+    }
+    for (; p < len; p++) {
+      acc[out0 + p] = scalarTaps(w, in, table, w0, inOff + p, tableOff, taps);
+      acc[out1 + p] = scalarTaps(w, in, table, w1, inOff + p, tableOff, taps);
+      acc[out2 + p] = scalarTaps(w, in, table, w2, inOff + p, tableOff, taps);
+      acc[out3 + p] = scalarTaps(w, in, table, w3, inOff + p, tableOff, taps);
+    }
+  }
+
+  private static void sumOneChannel(float[] w, float[] in, int[] table, float[] acc, int w0, int inOff, int out0,
+      int tableOff, int taps, int len) {
+    int p = 0;
+    for (; p + LANES <= len; p += LANES) {
+      FloatVector a0 = FloatVector.zero(SUM_FLOATS);
+      int base = inOff + p;
+      for (int t = 0; t < taps; t++) {
+        a0 = FloatVector.fromArray(SUM_FLOATS, in, base + table[tableOff + t])
+            .fma(FloatVector.broadcast(SUM_FLOATS, w[w0 + t]), a0);
+      }
+      a0.intoArray(acc, out0 + p);
+    }
+    for (; p < len; p++) {
+      acc[out0 + p] = scalarTaps(w, in, table, w0, inOff + p, tableOff, taps);
+    }
+  }
+
+  /** One position's float sum, with the vector lanes' fused multiply-adds (exact under the same guarantee). */
+  private static float scalarTaps(float[] w, float[] in, int[] table, int w0, int at, int tableOff, int taps) {
+    float s = 0;
+    for (int t = 0; t < taps; t++) {
+      s = Math.fma(w[w0 + t], in[at + table[tableOff + t]], s);
     }
     return s;
   }

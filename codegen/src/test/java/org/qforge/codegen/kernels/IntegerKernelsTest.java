@@ -329,7 +329,33 @@ class IntegerKernelsTest {
     assertTrue(AccumulatorStarts.uncentred(c.producer()), "int8 input, symmetric weights: read uncentred");
     assertTrue(Arrays.stream(AccumulatorStarts.of(c.producer()).ints()).anyMatch(v -> v != 0),
         "zero point -3: the sums start from nonzero corrections");
-    assertBitIdentical(p.done(p.dequantize(c, 0.05, 4)), 2, 0.05);
+    Graph g = p.done(p.dequantize(c, 0.05, 4));
+    Set<String> calls = vectorKernelCalls(g);
+    assertTrue(calls.contains(FLOAT_CONV_TAPS) && !calls.contains(INT_CONV_TAPS), "45 taps: sums in floats " + calls);
+    assertBitIdentical(g, 2, 0.05);
+  }
+
+  @Test
+  void convsWithLargeWeightSumsSumInInts() throws Exception {
+    // 64 channels × 3 × 3 weights of ±127: |weights| sum to 73,152 a channel, and 73,152 · 255 > 2^24,
+    // so float sums could round (ExactFloatSums): both conv forms sum ints.
+    for (int stride : new int[] {1, 2}) {
+      Prog p = new Prog();
+      Value q = p.quantize(p.input(1, 64, 5, 7), 0.05, -3, DType.I8);
+      byte[] w = new byte[4 * 64 * 9];
+      for (int k = 0; k < w.length; k++) {
+        w[k] = (byte) ((k * 7919) % 3 == 0 ? -127 : 127);
+      }
+      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.constant(Tensor.ofBytes(DType.I8, w, 4, 64, 3, 3)),
+              p.floats(0.0001, 0.00001, 4), p.longs(new long[4]), p.floats(1, -0.5, 4)),
+          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}, "stride",
+              new int[] {stride}));
+      assertFalse(ExactFloatSums.hold(c.producer(), 64 * 9));
+      Graph g = p.done(p.dequantize(c, 0.05, 4));
+      Set<String> calls = vectorKernelCalls(g);
+      assertTrue(calls.contains(INT_CONV_TAPS) && !calls.contains(FLOAT_CONV_TAPS), "stride " + stride + ": " + calls);
+      assertBitIdentical(g, 2, 0.05);
+    }
   }
 
   @Test
@@ -378,7 +404,7 @@ class IntegerKernelsTest {
       Value prod = p.op("qforge.quantized_mul", List.of(sum, m), out(0.05, zo, t.minValue(), t.maxValue(),
           "self_scale", 0.07, "self_zero_point", zo, "other_scale", 0.02, "other_zero_point", zb));
       Graph g = p.done(p.dequantize(prod, 0.05, zo));
-      ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout, Kernels::derivedConstant);
+      ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout, Kernels::derivedConstant);
       assertNotNull(plan.derivedConstant(sum.producer()), "the add reads a table");
       assertNotNull(plan.derivedConstant(prod.producer()), "the broadcasting mul reads a table");
       assertEquals(2 * 65536, plan.lookupTableBytes());
@@ -445,7 +471,9 @@ class IntegerKernelsTest {
           i8out(0.05, -2, "input_scale", 0.05, "input_zero_point", 5, "stride", new int[] {2},
               "padding", new int[] {k / 2}));
       assertNotNull(ColumnConvolution.of(c.producer()), "stride 2, one group: the column form applies");
-      assertBitIdentical(p.done(p.dequantize(c, 0.05, -2)), 2, 0.05);
+      Graph g = p.done(p.dequantize(c, 0.05, -2));
+      assertTrue(vectorKernelCalls(g).contains(FLOAT_CONV_TAPS), "small weights: sums in floats");
+      assertBitIdentical(g, 2, 0.05);
     }
   }
 
@@ -484,7 +512,7 @@ class IntegerKernelsTest {
           in == DType.I8 ? i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", zp)
               : out(0.2, 125, 0, 255, "input_scale", 0.05, "input_zero_point", zp));
       Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
-      assertTrue(ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout).relaidOut(w),
+      assertTrue(ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout).relaidOut(w),
           "a constant int8 weight of 21 × 48 read by the vector kernel is stored packed");
       assertTrue(vectorKernelCalls(g).contains("dotRowsPacked"), "all of the work is linear: the Vector API kernels");
       assertBitIdentical(g, 2, 0.05);
@@ -516,7 +544,15 @@ class IntegerKernelsTest {
     assertBitIdentical(g, 2, 0.05);
   }
 
-  /** The {@code Int8VectorKernels} methods the ASM backend's model class calls. */
+  /** The float-sum overload of {@code convTaps}: weights, input, table, sums, then seven ints. */
+  private static final String FLOAT_CONV_TAPS = "convTaps([F[F[I[FIIIIIII)V";
+  /** The int overload of {@code convTaps}: weights, input (and table), sums, then seven ints. */
+  private static final String INT_CONV_TAPS = "convTaps([I[I[IIIIIIII)V";
+
+  /**
+   * The {@code Int8VectorKernels} methods the ASM backend's model class calls, each by name and by
+   * name and descriptor.
+   */
   private static Set<String> vectorKernelCalls(Graph g) throws Exception {
     JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("t.Net", JarCompiler.Backend.ASM, "test", "test"));
     Set<String> calls = new HashSet<>();
@@ -533,6 +569,7 @@ class IntegerKernelsTest {
               public void visitMethodInsn(int op, String owner, String method, String d, boolean itf) {
                 if (owner.endsWith("Int8VectorKernels")) {
                   calls.add(method);
+                  calls.add(method + d);
                 }
               }
             };
@@ -557,7 +594,7 @@ class IntegerKernelsTest {
     Value sum = p.op("qforge.quantized_add", List.of(first, second), i8out(0.2, 0, "self_scale", 0.1,
         "self_zero_point", 0, "other_scale", 0.1, "other_zero_point", 2));
     Graph g = p.done(p.dequantize(sum, 0.2, 0));
-    ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspaceInts, Kernels::relayout);
+    ExecutionPlan plan = ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout);
     assertFalse(plan.relaidOut(w), "two readers: the graph's order");
     assertEquals(p.g.constant(w.name()).tensor(), plan.weights(Arena.WEIGHTS_I8).get(0));
     assertBitIdentical(g, 2, 0.05);

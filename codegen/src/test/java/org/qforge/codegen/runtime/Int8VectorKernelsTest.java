@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Int8VectorKernels#requantizeChannels} against the scalar formula it must repeat, {@code (byte)
+ * The float-sum convolution kernel at the edge of its exactness bound, and {@link
+ * Int8VectorKernels#requantizeChannels} against the scalar formula it must repeat, {@code (byte)
  * (int) min(max(rint(real / outScale) + zeroPoint, min), max)}, on sums that make every odd one an exact
  * tie. Loaded by the test JVM's class loader without {@code qforge.vectorChannelRequantize}, so on JDK 17
  * this runs its scalar loop (the vector lanes are tested through compiled jars in IntegerKernelsTest).
@@ -31,6 +32,39 @@ class Int8VectorKernelsTest {
         double real = (double) acc[o] * (0.5 * (double) scales[o]) + (withBias ? (double) bias[o] : 0.0);
         byte want = (byte) (int) Math.min(Math.max(Math.rint(real / 1.0) + 3, -128), 127);
         assertEquals(want, out[o], "sum " + acc[o] + (withBias ? " with bias " + bias[o] : ""));
+      }
+    }
+  }
+
+  @Test
+  void floatSumsAreExactUpToTwoToTheTwentyFour() {
+    // 518 taps of ±127 on inputs of ±255: partial sums up to 518 · 127 · 255 = 16,774,230, just below
+    // 2^24, every one an integer a float holds, with odd values that a float above 2^24 would round.
+    int taps = 518;
+    int outs = 13; // an eight-channel block, a four-channel block and one channel alone
+    int len = 48; // one 32-position tile (on 512-bit lanes) and a 16-position rest
+    java.util.Random r = new java.util.Random(7);
+    float[] w = new float[outs * taps];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = r.nextInt(8) == 0 ? r.nextInt(255) - 127 : (i / taps % 2 == 0 ? 127 : -127);
+    }
+    float[] in = new float[taps + len];
+    for (int i = 0; i < in.length; i++) {
+      in[i] = r.nextInt(16) == 0 ? r.nextInt(511) - 255 : 255;
+    }
+    int[] table = new int[taps];
+    for (int t = 0; t < taps; t++) {
+      table[t] = t;
+    }
+    float[] acc = new float[outs * len];
+    Int8VectorKernels.convTaps(w, in, table, acc, 0, 0, 0, 0, outs, taps, len);
+    for (int o = 0; o < outs; o++) {
+      for (int p = 0; p < len; p++) {
+        long want = 0;
+        for (int t = 0; t < taps; t++) {
+          want += (long) w[o * taps + t] * (long) in[p + t];
+        }
+        assertEquals(want, (long) acc[o * len + p], "channel " + o + ", position " + p);
       }
     }
   }

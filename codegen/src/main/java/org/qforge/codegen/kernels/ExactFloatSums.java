@@ -1,0 +1,60 @@
+package org.qforge.codegen.kernels;
+
+import org.qforge.codegen.plan.Arena;
+import org.qforge.ir.Constant;
+import org.qforge.ir.DType;
+import org.qforge.ir.Node;
+import org.qforge.ir.Value;
+
+/**
+ * Whether a convolution's Vector API kernel may sum its int8 products in float lanes, with fused
+ * multiply-adds, and still get the exact int sums ({@code Int8VectorKernels.convTaps} on floats).
+ *
+ * <p>A float holds every integer up to 2^24 in magnitude. The kernel's operands are integers: int8
+ * weights, and inputs at most 255 in magnitude (stored int8 values, or values centred on their zero
+ * point). If Σ_t |w[o, t]| · 255 ≤ 2^24 for every output channel o, every product and every partial
+ * sum of channel o, in any order, is such an integer, so no FMA rounds and the float sum is the int
+ * sum. The bound uses the weights themselves where they are constants (resnet20's 64→64 layer:
+ * 576 taps with Σ|w| far below the 65,793 allowed); otherwise every weight counts as 128.
+ *
+ * <p>Why floats at all: on the machines we measure, C2's int multiply ({@code vpmulld}) issues at
+ * half the rate of a float FMA, and the int kernel was bound by it (bench/README.md, step 19).
+ */
+final class ExactFloatSums {
+  /** The largest integer magnitude below which every integer is a float. */
+  private static final long FLOAT_INTEGERS = 1L << 24;
+  /** The largest input magnitude the kernels sum: a u8 value, or an i8 or u8 value minus its zero point. */
+  private static final long MAX_INPUT = 255;
+
+  private ExactFloatSums() {}
+
+  /** True if {@code node}'s {@code taps} int8 products per output may be summed in floats (see above). */
+  static boolean hold(Node node, long taps) {
+    Value w = (Value) node.arg("weight");
+    if (w.type().dtype() != DType.I8) {
+      return false;
+    }
+    Constant c = w.kind() == Value.Kind.CONSTANT ? node.graph().constant(w.name()) : null;
+    if (c == null) {
+      return taps * 128 * MAX_INPUT <= FLOAT_INTEGERS;
+    }
+    byte[] bytes = c.tensor().bytes();
+    int outs = w.type().dims()[0];
+    int perChannel = bytes.length / outs;
+    for (int o = 0; o < outs; o++) {
+      long sum = 0;
+      for (int t = 0; t < perChannel; t++) {
+        sum += Math.abs(bytes[o * perChannel + t]);
+      }
+      if (sum * MAX_INPUT > FLOAT_INTEGERS) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The arena the vector kernel of {@code node} sums in: floats where {@link #hold} does, else ints. */
+  static Arena sumsArena(Node node, long taps) {
+    return hold(node, taps) ? Arena.SCRATCH_F32 : Arena.SCRATCH_I32;
+  }
+}
