@@ -4,6 +4,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -102,14 +103,15 @@ public final class Int8VectorKernels {
    * rint(t) + zeroPoint does, and the clamp gives the same bound. Four operations fewer than
    * rint, add, clamp and add MAGIC (the conv requantization, 16% of resnet20's time: 1.0 → 0.6 ns an
    * element). Not {@code convertShape(D2I)}: JDK 17 does not intrinsify it (2.2 ns an element
-   * against 0.04 for this route; bench/README.md).
+   * against 0.04 for this route; bench/README.md). The clamp compares u's bits as longs ({@link
+   * #quantizedLanes}), not the doubles.
    */
   public static void requantize(int[] acc, float[] scales, float[] bias, byte[] out, int[] start, int accOff,
       int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff, int scalesOff,
       int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
     boolean hasBias = biasOff >= 0;
-    double low = MAGIC + min;
-    double high = MAGIC + max;
+    long low = Double.doubleToRawLongBits(MAGIC + min);
+    long high = Double.doubleToRawLongBits(MAGIC + max);
     for (int o = 0; o < channels; o++) {
       double m = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
@@ -125,8 +127,7 @@ public final class Int8VectorKernels {
             if (hasBias) {
               real = real.add(b);
             }
-            DoubleVector u = real.div(outScale).add(MAGIC).add(zeroPoint).max(low).min(high);
-            ((ByteVector) u.reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0)).intoArray(out, q + x);
+            quantizedLanes(real, outScale, zeroPoint, low, high).intoArray(out, q + x);
           }
         }
         for (; x < cols; x++) {
@@ -150,8 +151,8 @@ public final class Int8VectorKernels {
       int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff, int scalesOff,
       int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
     boolean hasBias = biasOff >= 0;
-    double low = MAGIC + min;
-    double high = MAGIC + max;
+    long low = Double.doubleToRawLongBits(MAGIC + min);
+    long high = Double.doubleToRawLongBits(MAGIC + max);
     for (int o = 0; o < channels; o++) {
       double m = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
@@ -167,8 +168,7 @@ public final class Int8VectorKernels {
             if (hasBias) {
               real = real.add(b);
             }
-            DoubleVector u = real.div(outScale).add(MAGIC).add(zeroPoint).max(low).min(high);
-            ((ByteVector) u.reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0)).intoArray(out, q + x);
+            quantizedLanes(real, outScale, zeroPoint, low, high).intoArray(out, q + x);
           }
         }
         for (; x < cols; x++) {
@@ -192,8 +192,8 @@ public final class Int8VectorKernels {
       int channels, int scalesOff, int biasOff, double inScale, double outScale, double zeroPoint, double min,
       double max) {
     boolean hasBias = biasOff >= 0;
-    double low = MAGIC + min;
-    double high = MAGIC + max;
+    long low = Double.doubleToRawLongBits(MAGIC + min);
+    long high = Double.doubleToRawLongBits(MAGIC + max);
     int o = 0;
     if (VECTOR_CHANNEL_REQUANTIZE) {
       for (; o + 8 <= channels && accOff + o + LANES <= acc.length && scalesOff + o + LANES <= scales.length
@@ -206,8 +206,7 @@ public final class Int8VectorKernels {
         if (hasBias) {
           real = real.add(FloatVector.fromArray(FLOATS, bias, biasOff + o).convertShape(VectorOperators.F2D, DOUBLES_8, 0));
         }
-        DoubleVector u = real.div(outScale).add(MAGIC).add(zeroPoint).max(low).min(high);
-        ((ByteVector) u.reinterpretAsLongs().convertShape(VectorOperators.L2B, BYTES_8, 0)).intoArray(out, outOff + o);
+        quantizedLanes(real, outScale, zeroPoint, low, high).intoArray(out, outOff + o);
       }
     }
     for (; o < channels; o++) {
@@ -879,13 +878,27 @@ public final class Int8VectorKernels {
   }
 
   /**
+   * Eight real values requantized ({@link #requantize}'s formula), {@code low} and {@code high} the
+   * bits of MAGIC + the bounds. The clamp compares the bits of u as longs: for doubles that are not
+   * NaN, those of u ≥ +0 order as the values do, and those of negative u (sign bit set) are negative
+   * longs, below the bits of the positive bounds, as u is below them — so the same result as clamping
+   * the doubles, for a fraction of the cost: JDK 17 and 25 compile a double vector's {@code max} and
+   * {@code min} to several instructions each (Java's NaN and −0 rules), a long vector's to one
+   * ({@code vpmaxsq}); the requantization of resnet20's 16→16 layer 7.5 → 4.3 µs (bench/README.md).
+   */
+  private static ByteVector quantizedLanes(DoubleVector real, double outScale, double zeroPoint, long low, long high) {
+    LongVector u = real.div(outScale).add(MAGIC).add(zeroPoint).reinterpretAsLongs().max(low).min(high);
+    return (ByteVector) u.convertShape(VectorOperators.L2B, BYTES_8, 0);
+  }
+
+  /**
    * The vector lanes' formula for one element the vector loops leave over, or for every channel where
    * {@link #requantizeChannels} runs scalar: exact for the same reasons ({@code real} is never NaN
-   * here), with {@code low} and {@code high} MAGIC + the bounds. Without {@code rint}: digits_mlp 1.8
-   * → 1.3 µs on JDK 17.
+   * here), with {@code low} and {@code high} the bits of MAGIC + the bounds, compared as longs as the
+   * lanes do. Without {@code rint}: digits_mlp 1.8 → 1.3 µs on JDK 17.
    */
-  private static byte quantizedLane(double real, double outScale, double zeroPoint, double low, double high) {
-    return (byte) Double.doubleToRawLongBits(Math.min(Math.max(real / outScale + MAGIC + zeroPoint, low), high));
+  private static byte quantizedLane(double real, double outScale, double zeroPoint, long low, long high) {
+    return (byte) Math.min(Math.max(Double.doubleToRawLongBits(real / outScale + MAGIC + zeroPoint), low), high);
   }
 
   private static IntVector widened(byte[] w, int at) {
