@@ -68,4 +68,49 @@ class Int8VectorKernelsTest {
       }
     }
   }
+
+  @Test
+  void convTapsSumsEveryPositionOfAnyRowLength() {
+    // Generated programs pad rows to whole tiles; the kernels take any length: 13 channels (blocks of
+    // eight, four and one) over 45, 48 and 64 positions (tiles, one-vector rests, scalar rests).
+    java.util.Random r = new java.util.Random(11);
+    int taps = 37;
+    int outs = 13;
+    for (int len : new int[] {45, 48, 64}) {
+      int[] wi = new int[outs * taps];
+      float[] wf = new float[wi.length];
+      for (int i = 0; i < wi.length; i++) {
+        wi[i] = r.nextInt(255) - 127;
+        wf[i] = wi[i];
+      }
+      int[] table = new int[taps];
+      for (int t = 0; t < taps; t++) {
+        table[t] = 3 * t;
+      }
+      // The int kernel reads its table from the input array, after the input.
+      int inputs = 3 * taps + len;
+      int[] in = new int[inputs + taps];
+      float[] inf = new float[inputs];
+      for (int i = 0; i < inputs; i++) {
+        in[i] = r.nextInt(256) - 128;
+        inf[i] = in[i];
+      }
+      System.arraycopy(table, 0, in, inputs, taps);
+      int[] accI = new int[outs * len];
+      float[] accF = new float[outs * len];
+      Int8VectorKernels.convTaps(wi, in, accI, 0, 0, 0, inputs, outs, taps, len);
+      Int8VectorKernels.convTaps(wf, inf, table, accF, 0, 0, 0, 0, outs, taps, len);
+      for (int o = 0; o < outs; o++) {
+        for (int p = 0; p < len; p++) {
+          long want = 0;
+          for (int t = 0; t < taps; t++) {
+            want += (long) wi[o * taps + t] * in[p + table[t]];
+          }
+          String where = "length " + len + ", channel " + o + ", position " + p;
+          assertEquals(want, accI[o * len + p], "ints: " + where);
+          assertEquals(want, (long) accF[o * len + p], "floats: " + where);
+        }
+      }
+    }
+  }
 }
