@@ -8,22 +8,27 @@ import static org.qforge.codegen.loop.Kb.mul;
 import static org.qforge.codegen.loop.Kb.store;
 import static org.qforge.codegen.loop.Kb.toDouble;
 
+import java.util.Arrays;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Kb;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.codegen.plan.Slot;
+import org.qforge.ir.DType;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 
 /**
  * Element-by-element integer ops: {@code qforge.quantized_add} and {@code quantized_mul} (with
- * PyTorch's broadcasting of the two operands) and {@code qforge.requantize}. They stay scalar: a
- * Vector API add (two times faster alone) made C2 compile the conv kernel badly in most runs, its
- * vector operations shared profiles with the conv's (resnet20 1.3 → 12–19 ms; bench/README.md).
- * Instead, a large add or mul reads its result from a table of all 65,536 operand pairs ({@link
- * ByteOperandTable}): one load instead of the double arithmetic, 2.3–3.1× faster.
+ * PyTorch's broadcasting of the two operands) and {@code qforge.requantize}.
+ *
+ * <p>An add of two same-shaped int8 tensors runs on the Vector API ({@code
+ * Int8VectorKernels.quantizedAdd}) where it can, with the scalar loop as its fallback. Other large
+ * adds and muls read their result from a table of all 65,536 operand pairs ({@link
+ * ByteOperandTable}): one load instead of the double arithmetic, 2.3–3.1× faster than the loop. (A
+ * first Vector API add, before the conv kernels summed floats, made C2 compile the conv kernel
+ * badly in most JDK 17 runs: resnet20 1.3 → 12–19 ms; bench/README.md, step 10.)
  */
 final class IntegerElementwiseKernels {
   private IntegerElementwiseKernels() {}
@@ -57,14 +62,41 @@ final class IntegerElementwiseKernels {
       @Override
       public Stmt body(Node node, ExecutionPlan plan) {
         Slot table = plan.derivedConstant(node);
-        return table == null ? arithmetic(node, plan, isAdd) : lookedUp(node, plan, table);
+        Stmt scalar = table == null ? arithmetic(node, plan, isAdd) : lookedUp(node, plan, table);
+        return isAdd && vectorAdd(node) ? new Stmt.VectorOrScalar(vectorAdd(node, plan), scalar) : scalar;
       }
 
+      /** A table where the op is large, except for adds the Vector API kernel takes. */
       @Override
       public Tensor derivedConstant(Node node) {
-        return ByteOperandTable.worthwhile(node) ? ByteOperandTable.of(node) : null;
+        return ByteOperandTable.worthwhile(node) && !(isAdd && vectorAdd(node)) ? ByteOperandTable.of(node) : null;
       }
     };
+  }
+
+  /**
+   * True if {@code Int8VectorKernels.quantizedAdd} can compute this add: int8 operands of the
+   * result's shape (no broadcasting), an int8 or uint8 result, and scales for which the real value
+   * divided by the output scale is never NaN.
+   */
+  static boolean vectorAdd(Node node) {
+    Value av = (Value) node.arg("self");
+    Value bv = (Value) node.arg("other");
+    Value out = node.result();
+    DType o = out.type().dtype();
+    return av.type().dtype() == DType.I8 && bv.type().dtype() == DType.I8 && (o == DType.I8 || o == DType.U8)
+        && Arrays.equals(av.type().dims(), out.type().dims()) && Arrays.equals(bv.type().dims(), out.type().dims())
+        && Double.isFinite(IntegerArithmetic.scale(node, "self_scale"))
+        && Double.isFinite(IntegerArithmetic.scale(node, "other_scale"))
+        && IntegerArithmetic.Output.of(node).finiteDivisor();
+  }
+
+  private static Stmt vectorAdd(Node node, ExecutionPlan plan) {
+    return VectorKernelCalls.quantizedAdd(Access.of(plan, (Value) node.arg("self")),
+        Access.of(plan, (Value) node.arg("other")), Access.of(plan, node.result()), node.result().type().numelInt(),
+        IntegerArithmetic.scale(node, "self_scale"), IntegerArithmetic.intLiteral(node, "self_zero_point"),
+        IntegerArithmetic.scale(node, "other_scale"), IntegerArithmetic.intLiteral(node, "other_zero_point"),
+        IntegerArithmetic.Output.of(node));
   }
 
   /** {@code out[i] = table[(a & 0xff) · 256 + (b & 0xff)]} with a and b the stored operand bytes. */

@@ -108,6 +108,17 @@ final class VectorKernelCalls {
     return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels", requantizeArrays(wq, out), args);
   }
 
+  /**
+   * {@code out[i] = quantized_add(a[i], b[i])} for {@code i < n} on the Vector API ({@code
+   * Int8VectorKernels.quantizedAdd}), the operands' and the output's scales and zero points given.
+   */
+  static Stmt quantizedAdd(Access a, Access b, Access out, int n, double aScale, long aZeroPoint, double bScale,
+      long bZeroPoint, IntegerArithmetic.Output output) {
+    return new Stmt.Invoke("Int8VectorKernels", "quantizedAdd", List.of(a.array(), b.array(), out.array()),
+        List.of(i(a.offset()), i(b.offset()), i(out.offset()), i(n), d(aScale), d(aZeroPoint), d(bScale),
+            d(bZeroPoint), d(output.scale()), d(output.zeroPoint()), d(output.min()), d(output.max())));
+  }
+
   /** True if the requantize kernels apply: they need non-NaN real values, a byte output and float scales and bias. */
   static boolean requantizable(WeightQuantization wq, IntegerArithmetic.Output output, Access out) {
     Access scales = wq.scalesAccess();
