@@ -19,14 +19,15 @@ import org.qforge.codegen.plan.Slot;
  */
 final class VectorKernelCalls {
   /**
-   * Rows of positions {@code convTaps} sums are padded to a multiple of this (the kernel's tile: two
-   * vectors of 512-bit lanes, four of 256-bit ones), so that no row ends in its scalar tail — on a 4×4
-   * layer (24 positions a row-form row) that tail was two thirds of the work and the layer ran at 3.5
-   * GMAC/s — nor in its four-channel × one-vector code: resnet20's 64→64 layers (80 positions a row)
-   * sum 96 in 39.2 µs against 80 in 43.7 (standalone), and stage 3 took ~8% less of the model
-   * (bench/README.md, step 21). The padding positions compute garbage that is never read back.
+   * Rows of positions {@code convTaps} sums are padded to a multiple of this (lanes of a 512-bit
+   * vector, two 256-bit ones), so that no row ends in the kernel's scalar tail: on a 4×4 layer (24
+   * positions a row-form row) the tail was two thirds of the work and the layer ran at 3.5 GMAC/s.
+   * Not to whole two-vector tiles: the float kernel's eight-channel × one-vector code takes a
+   * 16-position rest at the tile's speed, and resnet20's 64→64 layers sum 80 positions in 31.9 µs
+   * against 96 in 36.0 (bench/README.md, steps 21 and 23). The padding positions compute garbage that
+   * is never read back.
    */
-  static final int ROW_MULTIPLE = 32;
+  static final int ROW_MULTIPLE = 16;
 
   private VectorKernelCalls() {}
 

@@ -318,7 +318,8 @@ class IntegerKernelsTest {
   @Test
   void rowFormConv2dWithSymmetricWeightsOnTheVectorKernel() throws Exception {
     // Thirteen channels: blocks of eight and four and a single one; 11 rows of 18 padded columns = 198
-    // positions (224 with the kernel's padding: seven 32-wide tiles on 512-bit vectors).
+    // positions (208 with the kernel's padding): on 512-bit vectors six 32-wide tiles, and 16
+    // positions (four of them kept outputs) the two-vector tiles leave to the one-vector code.
     Prog p = new Prog();
     Value q = p.quantize(p.input(1, 5, 11, 16), 0.05, -3, DType.I8);
     Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 13, 5, 3, 3), p.floats(0.004, 0.001, 13),
