@@ -25,6 +25,7 @@ import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.loop.Stmt.Cmp;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.codegen.plan.Slot;
 import org.qforge.ir.Node;
 import org.qforge.ir.Value;
 
@@ -34,11 +35,14 @@ import org.qforge.ir.Value;
  * Per batch element:
  *
  * <ol>
- *   <li>a [C·kH·kW, R] matrix of centred input taps is written into the workspace, 0 where a
- *       tap falls in the padding, as floats where {@link ExactFloatSums} holds, else as ints;
+ *   <li>a [C·kH·kW, R] matrix of the input's taps is written into the workspace: as floats where
+ *       {@link ExactFloatSums} holds, else as ints; copied from a {@link PaddedInput} of the stored
+ *       values where {@link #readsPaddedInput}, else centred from the input, 0 where a tap falls in
+ *       the padding;
  *   <li>{@code Int8VectorKernels.convTaps} sums each output channel's taps over it (tap t's row at
  *       {@code t·R}, a table the kernel reads; R is OH·OW rounded up for the kernel);
- *   <li>each sum is requantized as {@link IntegerConvKernel}'s formula says.
+ *   <li>each sum (plus its channel's {@link AccumulatorStarts} where the taps were not centred) is
+ *       requantized as {@link IntegerConvKernel}'s formula says.
  * </ol>
  *
  * <p>It has no scalar form of its own: without the Vector API the direct loops of {@link
@@ -71,9 +75,29 @@ final class ColumnConvolution {
     return ExactFloatSums.hold(node, s.taps()) ? s.taps() : Math.addExact(sumsElements(), s.taps());
   }
 
-  /** The matrix, the sums and the weights widened, where they are floats. */
+  /**
+   * The matrix, the sums and the weights widened, where they are floats, and then the padded input
+   * the matrix is copied from where it is read uncentred ({@link #readsPaddedInput}).
+   */
   int workspaceFloats(Node node) {
-    return ExactFloatSums.hold(node, s.taps()) ? sumsElements() : 0;
+    if (!ExactFloatSums.hold(node, s.taps())) {
+      return 0;
+    }
+    return readsPaddedInput(node) ? Math.addExact(sumsElements(), PaddedInput.elements(s)) : sumsElements();
+  }
+
+  /**
+   * True if the matrix is copied from a {@link PaddedInput} (uncentred, the requantization adding the
+   * {@link AccumulatorStarts}): float sums, an int8 input with constant symmetric weights, and a
+   * kernel wider than 1×1, so that each input element is read for several taps. The copy is plain
+   * float moves; the matrix written from the int8 input itself costs a conversion, a centring and four
+   * bounds tests an element. resnet20's stride-2 3×3 layers: 40.4 → 33.2 and 30.5 → 24.5 µs; its
+   * 1×1 ones, which read a quarter of their input once, got slower (7.3 → 7.8–8.0) and keep the
+   * direct matrix (bench/README.md, step 24).
+   */
+  static boolean readsPaddedInput(Node node) {
+    ConvShape s = ConvShape.of(node);
+    return s.kh() * s.kw() > 1 && AccumulatorStarts.uncentred(node) && ExactFloatSums.hold(node, s.taps());
   }
 
   private int sumsElements() {
@@ -98,6 +122,8 @@ final class ColumnConvolution {
     Access weight = wq.weightAccess();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+    Slot starts = floats && readsPaddedInput(node) && VectorKernelCalls.requantizable(wq, output, out)
+        ? plan.derivedConstant(node) : null;
     Local n = intVar("n");
     Local ci = intVar("ci");
     Local ky = intVar("ky");
@@ -119,10 +145,27 @@ final class ColumnConvolution {
         store(matrix, at, floats ? f(0) : i(0)),
         ifThen(Cmp.GE, v(iy), i(0), ifThen(Cmp.LT, v(iy), i(s.h()), ifThen(Cmp.GE, v(ix), i(0),
             ifThen(Cmp.LT, v(ix), i(s.w()), store(matrix, at, floats ? toFloat(centred) : centred))))));
-    Stmt im2col = forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(),
-        assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx)), i(row())))),
-        forLoop(oy, s.oh(), assign(iy, add(sub(mul(v(oy), i(s.stride()[0])), i(s.pad()[0])), mul(v(ky), i(s.dil()[0])))),
-            forLoop(ox, s.ow(), tap)))));
+    Stmt rowOfTap =
+        assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx)), i(row()))));
+    Stmt im2col;
+    if (starts == null) {
+      im2col = forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), rowOfTap,
+          forLoop(oy, s.oh(), assign(iy, add(sub(mul(v(oy), i(s.stride()[0])), i(s.pad()[0])), mul(v(ky), i(s.dil()[0])))),
+              forLoop(ox, s.ow(), tap)))));
+    } else {
+      // From the padded input after the sums and weights: tap (ci, ky, kx) of position (oy, ox) at
+      // padded[ci][oy·sH + ky·dH][ox·sW + kx·dW], always inside the block.
+      int padded = weightsAt + s.oc() * s.taps();
+      int ph = PaddedInput.height(s);
+      int pw = PaddedInput.width(s);
+      Local src = intVar("src");
+      im2col = block(block(PaddedInput.uncentred(s, node, plan, xv, arena, padded, n).toArray(Stmt[]::new)),
+          forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), rowOfTap,
+              forLoop(oy, s.oh(),
+                  assign(src, add(i(padded), add(mul(v(ci), i(ph * pw)), add(mul(add(mul(v(oy), i(s.stride()[0])),
+                      mul(v(ky), i(s.dil()[0]))), i(pw)), mul(v(kx), i(s.dil()[1])))))),
+                  forLoop(ox, s.ow(), store(matrix, at, load(matrix, add(v(src), mul(v(ox), i(s.stride()[1])))))))))));
+    }
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
     Expr acc = load(matrix, add(add(i(sums), mul(v(o), i(row()))), add(mul(v(oy), i(s.ow())), v(ox))));
     List<Stmt> perBatch = new ArrayList<>();
@@ -130,7 +173,7 @@ final class ColumnConvolution {
     perBatch.add(im2col);
     perBatch.add(forLoop(t, s.taps(), store(ints, add(i(table), v(t)), mul(v(t), i(row())))));
     perBatch.add(VectorKernelCalls.convTaps(arena, weightsAt, columns, sums, table, s.oc(), s.taps(), row()));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, null, arena, sums, row(), s.ow(),
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, starts, arena, sums, row(), s.ow(),
         mul(v(n), i(s.oc() * positions())), s.oc(), s.oh(), s.ow());
     perBatch.add(requantize != null ? requantize : forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
         forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),

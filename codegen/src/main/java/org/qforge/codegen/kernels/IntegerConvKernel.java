@@ -71,13 +71,16 @@ final class IntegerConvKernel implements KernelGenerator {
   }
 
   /**
-   * The {@link AccumulatorStarts} of a row-form conv whose Vector API path reads its input
-   * uncentred; null for every other conv.
+   * The {@link AccumulatorStarts} of a conv whose Vector API path reads its input uncentred (the row
+   * form's, or the column form's {@link ColumnConvolution#readsPaddedInput}); null for every other conv.
    */
   @Override
   public Tensor derivedConstant(Node node) {
-    return RowConvolution.of(node) != null && AccumulatorStarts.uncentred(node)
-        && WeightQuantization.vectorTypes(node, ConvShape.of(node).taps()) ? AccumulatorStarts.of(node) : null;
+    boolean rows = RowConvolution.of(node) != null && AccumulatorStarts.uncentred(node)
+        && WeightQuantization.vectorTypes(node, ConvShape.of(node).taps());
+    boolean columns = RowConvolution.of(node) == null && ColumnConvolution.of(node) != null
+        && ColumnConvolution.readsPaddedInput(node);
+    return rows || columns ? AccumulatorStarts.of(node) : null;
   }
 
   @Override

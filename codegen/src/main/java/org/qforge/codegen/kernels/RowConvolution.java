@@ -205,7 +205,8 @@ final class RowConvolution {
     // Uncentred where the plan holds the starts and the requantize kernel adds them.
     Slot starts = VectorKernelCalls.requantizable(wq, output, out) ? plan.derivedConstant(node) : null;
     VectorLayout layout = vectorLayout(node, plan);
-    List<Stmt> vector = starts != null ? uncentredInput(node, plan, xv, layout, n)
+    List<Stmt> vector = starts != null
+        ? new ArrayList<>(PaddedInput.uncentred(s, node, plan, xv, layout.sums(), layout.padded(), n))
         : centredInput(wq, plan, xv, layout.sums(), layout.padded(), n);
     vector.add(vectorSums(node, plan, wq, starts, layout, n));
     perBatch.add(new Stmt.VectorOrScalar(block(vector.toArray(Stmt[]::new)), block(scalar.toArray(Stmt[]::new))));
@@ -234,55 +235,6 @@ final class RowConvolution {
     Expr centred = wq.centredInput(IntegerArithmetic.element(plan, xv, xIndex));
     stmts.add(forLoop(ci, s.c(), forLoop(iy, s.h(), forLoop(ix, s.w(),
         store(arena.param(), paddedIndex, ints ? centred : toFloat(centred))))));
-    return stmts;
-  }
-
-  /**
-   * The padded input as the stored int8 values, for the Vector API path with its zero-point
-   * corrections ({@link AccumulatorStarts}): the border cells set to the zero point, then each input
-   * row widened into place ({@code Int8VectorKernels.widen}; whole planes, or the whole input, where
-   * there is no padding to skip).
-   */
-  private List<Stmt> uncentredInput(Node node, ExecutionPlan plan, Value xv, VectorLayout layout, Local n) {
-    int padded = layout.padded();
-    ArrayParam sums = layout.sums().param();
-    int ph = paddedHeight();
-    int pw = paddedWidth();
-    int top = s.pad()[0];
-    int left = s.pad()[1];
-    int zeroPoint = Math.toIntExact(IntegerArithmetic.intLiteral(node, "input_zero_point"));
-    Expr zp = layout.sums() == Arena.SCRATCH_I32 ? i(zeroPoint) : f(zeroPoint);
-    Access x = Access.of(plan, xv);
-    Local ci = intVar("ci");
-    Local iy = intVar("iy");
-    Local ix = intVar("ix");
-    Local y = intVar("y");
-    Expr plane = add(i(padded), mul(v(ci), i(ph * pw)));
-    List<Stmt> border = new ArrayList<>();
-    if (top > 0) {
-      // The top rows, then the bottom rows (from row top + H on).
-      border.add(forLoop(y, top * pw, store(sums, add(plane, v(y)), zp)));
-      border.add(forLoop(y, (ph - top - s.h()) * pw, store(sums, add(plane, add(i((top + s.h()) * pw), v(y))), zp)));
-    }
-    if (left > 0) {
-      // Each inner row's left and right padding.
-      Expr rowStart = add(plane, mul(add(v(iy), i(top)), i(pw)));
-      border.add(forLoop(iy, s.h(), forLoop(ix, left,
-          store(sums, add(rowStart, v(ix)), zp),
-          store(sums, add(rowStart, add(i(left + s.w()), v(ix))), zp))));
-    }
-    List<Stmt> stmts = new ArrayList<>();
-    if (!border.isEmpty()) {
-      stmts.add(forLoop(ci, s.c(), border.toArray(Stmt[]::new)));
-    }
-    int image = s.c() * s.h() * s.w();
-    if (top == 0 && left == 0) {
-      stmts.add(VectorKernelCalls.widenInput(layout.sums(), x, mul(v(n), i(image)), i(padded), image));
-    } else {
-      Expr from = add(mul(v(n), i(image)), mul(add(mul(v(ci), i(s.h())), v(iy)), i(s.w())));
-      Expr to = add(i(padded + top * pw + left), add(mul(v(ci), i(ph * pw)), mul(v(iy), i(pw))));
-      stmts.add(forLoop(ci, s.c(), forLoop(iy, s.h(), VectorKernelCalls.widenInput(layout.sums(), x, from, to, s.w()))));
-    }
     return stmts;
   }
 

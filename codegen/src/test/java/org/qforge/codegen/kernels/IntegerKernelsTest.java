@@ -471,14 +471,18 @@ class IntegerKernelsTest {
 
   @Test
   void columnFormConvStridedAndPointwise() throws Exception {
-    for (int k : new int[] {3, 1}) { // resnet's stride-2 3×3 layer and its 1×1 downsampling
+    // resnet's stride-2 3×3 layer (copied from the padded input), the same dilated, and its 1×1
+    // downsampling (the matrix written from the input).
+    for (int[] kd : new int[][] {{3, 1}, {3, 2}, {1, 1}}) {
+      int k = kd[0];
       Prog p = new Prog();
       Value q = p.quantize(p.input(2, 4, 11, 9), 0.05, 5, DType.I8);
       Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 5, 4, k, k),
               p.floats(0.01, 0.001, 5), p.longs(new long[5]), p.floats(1, -0.5, 5)),
           i8out(0.05, -2, "input_scale", 0.05, "input_zero_point", 5, "stride", new int[] {2},
-              "padding", new int[] {k / 2}));
+              "padding", new int[] {k / 2}, "dilation", new int[] {kd[1]}));
       assertNotNull(ColumnConvolution.of(c.producer()), "stride 2, one group: the column form applies");
+      assertEquals(k > 1, ColumnConvolution.readsPaddedInput(c.producer()));
       Graph g = p.done(p.dequantize(c, 0.05, -2));
       assertTrue(vectorKernelCalls(g).contains(FLOAT_CONV_TAPS), "small weights: sums in floats");
       assertBitIdentical(g, 2, 0.05);
