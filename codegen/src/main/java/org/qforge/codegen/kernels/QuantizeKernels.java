@@ -23,6 +23,7 @@ import static org.qforge.codegen.loop.Kb.v;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.qforge.codegen.loop.ArrayKind;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Expr.MathFn;
 import org.qforge.codegen.loop.Kind;
@@ -55,6 +56,8 @@ final class QuantizeKernels {
    *   t = Math.min(Math.max(t, lo), hi)            // float clamp; NaN stays NaN
    *   q = (dtype) (int) (long) t                   // NaN gives 0; i32 wraps as the interpreter's (long) does
    * </pre>
+   *
+   * <p>Into int8 or uint8, on the Vector API where it runs ({@code Int8VectorKernels.quantize}).
    */
   static KernelGenerator quantizePerTensor() {
     return (node, plan) -> {
@@ -78,7 +81,12 @@ final class QuantizeKernels {
       if (out.array().kind().element() == Kind.LONG) {
         q = toLong(clamped);
       }
-      return forLoop(i, node.result().type().numelInt(), store(out.array(), out.index(v(i)), q));
+      int n = node.result().type().numelInt();
+      Stmt scalar = forLoop(i, n, store(out.array(), out.index(v(i)), q));
+      // Byte outputs on the Vector API: the same float operations (Int8VectorKernels.quantize).
+      boolean bytes = out.array().kind() == ArrayKind.BYTE && x.array().kind() == ArrayKind.FLOAT
+          && Math.max(Math.abs(zp), Math.max(Math.abs(lo), Math.abs(hi))) < 0x1p21f;
+      return bytes ? new Stmt.VectorOrScalar(VectorKernelCalls.quantize(x, out, n, inv, zp, lo, hi), scalar) : scalar;
     };
   }
 

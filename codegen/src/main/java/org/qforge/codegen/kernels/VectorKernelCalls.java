@@ -1,6 +1,7 @@
 package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.d;
+import static org.qforge.codegen.loop.Kb.f;
 import static org.qforge.codegen.loop.Kb.i;
 
 import java.util.ArrayList;
@@ -107,6 +108,15 @@ final class VectorKernelCalls {
     List<Expr> args = new ArrayList<>(List.of(i(accOff), out.index(outOff), i(channels)));
     args.addAll(requantizeTail(wq, output));
     return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels", requantizeArrays(wq, out), args);
+  }
+
+  /**
+   * {@code out[i] = quantize_per_tensor(x[i])} for {@code i < n} into bytes ({@code
+   * Int8VectorKernels.quantize}), with the reciprocal scale, zero point and bounds as floats.
+   */
+  static Stmt quantize(Access x, Access out, int n, float inv, float zeroPoint, float min, float max) {
+    return new Stmt.Invoke("Int8VectorKernels", "quantize", List.of(x.array(), out.array()),
+        List.of(i(x.offset()), i(out.offset()), i(n), f(inv), f(zeroPoint), f(min), f(max)));
   }
 
   /**
