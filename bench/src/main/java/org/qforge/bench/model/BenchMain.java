@@ -67,7 +67,9 @@ public final class BenchMain {
         .param("engine", engines.toArray(String[]::new))
         .forks(quick ? 1 : 3)
         .threads(1)
-        .warmupIterations(quick ? 3 : 5)
+        // Five seconds of warm-up even with --quick: with every kernel on the Vector API, C2 takes
+        // ~3.5 s on two cores to compile resnet20's (a run every 0.5 s window: bench/README.md).
+        .warmupIterations(5)
         .warmupTime(TimeValue.seconds(quick ? 1 : 2))
         .measurementIterations(quick ? 3 : 5)
         .measurementTime(TimeValue.seconds(quick ? 1 : 2))
