@@ -14,11 +14,12 @@ import org.qforge.ir.Value;
  * weights, and inputs at most 255 in magnitude (stored int8 values, or values centred on their zero
  * point). If Σ_t |w[o, t]| · 255 ≤ 2^24 for every output channel o, every product and every partial
  * sum of channel o, in any order, is such an integer, so no FMA rounds and the float sum is the int
- * sum. The bound uses the weights themselves where they are constants (resnet20's 64→64 layer:
- * 576 taps with Σ|w| far below the 65,793 allowed); otherwise every weight counts as 128.
+ * sum. The bound uses the weights themselves where they are constants (every conv of resnet20 and
+ * digits_rescnn qualifies, up to 576 taps); otherwise every weight counts as 128.
  *
- * <p>Why floats at all: on the machines we measure, C2's int multiply ({@code vpmulld}) issues at
- * half the rate of a float FMA, and the int kernel was bound by it (bench/README.md, step 19).
+ * <p>Why floats at all: the int kernels multiply and add in two instructions ({@code vpmulld},
+ * {@code vpaddd}), the float ones in one FMA, and on the machine we measure the float conv tile runs
+ * at about twice the int one's rate (bench/README.md, step 19).
  */
 final class ExactFloatSums {
   /** The largest integer magnitude below which every integer is a float. */

@@ -732,9 +732,10 @@ public final class Int8VectorKernels {
    * <p>Exact, so bit-identical to the int kernel, when the caller guarantees that every weight and
    * input is an integer and that Σ_t |w[o, t]| · max |in| ≤ 2^24 for each channel: every product
    * and every partial sum is then an integer a float holds exactly, and an FMA of exact operands
-   * with an exact result does not round. Why floats: C2 emits {@code vpmulld} and {@code vpaddd} for
-   * the int kernel's multiply-add, and {@code vpmulld} issues at half the rate of {@code vfmadd231ps}
-   * on this machine's cores; resnet20's 16→16 layer sums in 27 µs against 52 (bench/README.md).
+   * with an exact result does not round. Why floats: the int kernel's multiply-add is two
+   * instructions ({@code vpmulld}, {@code vpaddd}), the float one a single {@code vfmadd231ps}, and on
+   * this machine the float tile runs at about twice the int one's rate: resnet20's 16→16 layer sums
+   * in 27 µs against 52 (bench/README.md, step 19).
    *
    * <p>Blocks of eight channels on every JDK: unlike the int eight-channel tile ({@link
    * #EIGHT_CHANNEL_TILES}), this one was compiled with boxed vectors in none of 60 JDK 17 JVMs
