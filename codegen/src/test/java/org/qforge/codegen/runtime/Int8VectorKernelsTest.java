@@ -71,12 +71,12 @@ class Int8VectorKernelsTest {
 
   @Test
   void convTapsSumsEveryPositionOfAnyRowLength() {
-    // Generated programs pad rows to whole tiles; the kernels take any length: 13 channels (blocks of
-    // eight, four and one) over 45, 48 and 64 positions (tiles, one-vector rests, scalar rests).
+    // The kernels take any row length: 13 channels (blocks of eight, four and one) over 45, 48, 64 and
+    // 80 positions — on 16-lane vectors three-vector tiles, two-vector tiles, one-vector and scalar rests.
     java.util.Random r = new java.util.Random(11);
     int taps = 37;
     int outs = 13;
-    for (int len : new int[] {45, 48, 64}) {
+    for (int len : new int[] {45, 48, 64, 80}) {
       int[] wi = new int[outs * taps];
       float[] wf = new float[wi.length];
       for (int i = 0; i < wi.length; i++) {
