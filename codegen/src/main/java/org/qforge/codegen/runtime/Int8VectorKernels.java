@@ -737,9 +737,10 @@ public final class Int8VectorKernels {
    * this machine the float tile runs at about twice the int one's rate: resnet20's 16→16 layer sums
    * in 27 µs against 52 (bench/README.md, step 19).
    *
-   * <p>Blocks of eight channels on every JDK: unlike the int eight-channel tile ({@link
-   * #EIGHT_CHANNEL_TILES}), this one was compiled with boxed vectors in none of 60 JDK 17 JVMs
-   * (resnet20, bench/README.md).
+   * <p>Blocks of eight channels on every JDK, three vectors of positions a tile, then two, then one:
+   * unlike the int eight-channel tile ({@link #EIGHT_CHANNEL_TILES}), these were compiled with boxed
+   * vectors in none of the JDK 17 JVMs we ran (60 with the two-vector tile alone, 60 with the
+   * three-vector one; resnet20, bench/README.md).
    */
   public static void convTaps(float[] w, float[] in, int[] table, float[] acc, int wOff, int inOff, int accOff,
       int tableOff, int outs, int taps, int len) {
