@@ -68,11 +68,11 @@ final class RowConvolution {
   }
 
   private int paddedHeight() {
-    return s.h() + 2 * s.pad()[0];
+    return PaddedInput.height(s);
   }
 
   private int paddedWidth() {
-    return s.w() + 2 * s.pad()[1];
+    return PaddedInput.width(s);
   }
 
   private int paddedElements() {
@@ -141,10 +141,7 @@ final class RowConvolution {
     int rowLength = accumulators();
 
     Local n = intVar("n");
-    Local j = intVar("j");
     Local ci = intVar("ci");
-    Local iy = intVar("iy");
-    Local ix = intVar("ix");
     Local o = intVar("o");
     Local ky = intVar("ky");
     Local kx = intVar("kx");
