@@ -122,7 +122,7 @@ final class ColumnConvolution {
     Access weight = wq.weightAccess();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
-    Slot starts = floats && readsPaddedInput(node) && VectorKernelCalls.requantizable(wq, output, out)
+    Slot starts = readsPaddedInput(node) && VectorKernelCalls.requantizable(wq, output, out)
         ? plan.derivedConstant(node) : null;
     Local n = intVar("n");
     Local ci = intVar("ci");

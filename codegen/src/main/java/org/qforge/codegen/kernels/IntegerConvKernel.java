@@ -21,6 +21,7 @@ import org.qforge.codegen.loop.Kind;
 import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.loop.Stmt.Cmp;
+import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Literal;
 import org.qforge.ir.Node;
@@ -50,24 +51,19 @@ import org.qforge.ir.Value;
  * symmetric int8 weights use the column form ({@link ColumnConvolution}) when the Vector API runs.
  */
 final class IntegerConvKernel implements KernelGenerator {
+  /** The row or column form's int or float workspace; the direct loops need none. */
   @Override
-  public int workspaceInts(Node node) {
+  public int workspace(Node node, Arena arena) {
+    boolean floats = arena == Arena.SCRATCH_F32;
     RowConvolution rows = RowConvolution.of(node);
     if (rows != null) {
-      return rows.workspaceInts(node);
+      return floats ? rows.workspaceFloats(node) : rows.workspaceInts(node);
     }
     ColumnConvolution columns = ColumnConvolution.of(node);
-    return columns == null ? 0 : columns.workspaceInts(node);
-  }
-
-  @Override
-  public int workspaceFloats(Node node) {
-    RowConvolution rows = RowConvolution.of(node);
-    if (rows != null) {
-      return rows.workspaceFloats(node);
+    if (columns == null) {
+      return 0;
     }
-    ColumnConvolution columns = ColumnConvolution.of(node);
-    return columns == null ? 0 : columns.workspaceFloats(node);
+    return floats ? columns.workspaceFloats(node) : columns.workspaceInts(node);
   }
 
   /**

@@ -58,9 +58,9 @@ final class IntegerLinearKernel implements KernelGenerator {
   static final int PACK_DEPTH = 16;
 
   @Override
-  public int workspaceInts(Node node) {
+  public int workspace(Node node, Arena arena) {
     int[] wd = ((Value) node.arg("weight")).type().dims();
-    return WeightQuantization.vectorTypes(node, wd[1]) && LinearShare.vectorKernelsWorthwhile(node.graph())
+    return arena == Arena.SCRATCH_I32 && WeightQuantization.vectorTypes(node, wd[1]) && LinearShare.vectorKernelsWorthwhile(node.graph())
         ? Math.addExact(wd[0], wd[1]) : 0;
   }
 

@@ -1,6 +1,7 @@
 package org.qforge.codegen.kernels;
 
 import org.qforge.codegen.loop.Stmt;
+import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
@@ -11,13 +12,8 @@ import org.qforge.ir.Value;
 public interface KernelGenerator {
   Stmt body(Node node, ExecutionPlan plan);
 
-  /** Int elements of workspace the kernel of {@code node} needs (see {@code WorkspaceSizes}). */
-  default int workspaceInts(Node node) {
-    return 0;
-  }
-
-  /** Float elements of workspace the kernel of {@code node} needs (see {@code WorkspaceSizes}). */
-  default int workspaceFloats(Node node) {
+  /** Elements of workspace in scratch {@code arena} the kernel of {@code node} needs (see {@code WorkspaceSizes}). */
+  default int workspace(Node node, Arena arena) {
     return 0;
   }
 

@@ -72,14 +72,7 @@ public final class Kernels {
   /** Elements of workspace in {@code arena} {@code node}'s kernel needs; 0 for ops without a kernel too. */
   public static int workspace(Node node, Arena arena) {
     KernelGenerator g = BY_OP.get(node.op().name());
-    if (g == null) {
-      return 0;
-    }
-    return switch (arena) {
-      case SCRATCH_I32 -> g.workspaceInts(node);
-      case SCRATCH_F32 -> g.workspaceFloats(node);
-      default -> 0;
-    };
+    return g == null ? 0 : g.workspace(node, arena);
   }
 
   /** {@code constant} in the order {@code node}'s kernel wants it stored, or null (see {@code ConstantLayouts}). */

@@ -76,8 +76,7 @@ final class RowConvolution {
   }
 
   private int paddedElements() {
-    return Math.addExact(Math.multiplyExact(Math.multiplyExact(s.c(), paddedHeight()), paddedWidth()),
-        (s.kw() - 1) * s.dil()[1]);
+    return Math.addExact(PaddedInput.elements(s), (s.kw() - 1) * s.dil()[1]);
   }
 
   private int accumulators() {

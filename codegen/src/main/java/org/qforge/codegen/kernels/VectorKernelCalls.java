@@ -89,8 +89,7 @@ final class VectorKernelCalls {
     List<Expr> args = new ArrayList<>(List.of(i(accOff), i(channelStride), i(rowStride), out.index(outOff),
         i(channels), i(rows), i(cols), i(starts == null ? -1 : starts.offset())));
     args.addAll(requantizeTail(wq, output));
-    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(wq, out));
-    arrays.set(0, sums.param());
+    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(sums, wq, out));
     // Without starts, the int arena stands in: never read.
     arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
     return new Stmt.Invoke("Int8VectorKernels", "requantize", arrays, args);
@@ -107,7 +106,8 @@ final class VectorKernelCalls {
     }
     List<Expr> args = new ArrayList<>(List.of(i(accOff), out.index(outOff), i(channels)));
     args.addAll(requantizeTail(wq, output));
-    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels", requantizeArrays(wq, out), args);
+    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels",
+        requantizeArrays(Arena.SCRATCH_I32, wq, out), args);
   }
 
   /**
@@ -138,11 +138,11 @@ final class VectorKernelCalls {
         && scales.array().kind() == ArrayKind.FLOAT && (bias == null || bias.array().kind() == ArrayKind.FLOAT);
   }
 
-  /** Sums, scales, bias (the scales again without one: never read) and output. */
-  private static List<ArrayParam> requantizeArrays(WeightQuantization wq, Access out) {
+  /** Sums (in {@code sums}), scales, bias (the scales again without one: never read) and output. */
+  private static List<ArrayParam> requantizeArrays(Arena sums, WeightQuantization wq, Access out) {
     Access scales = wq.scalesAccess();
     Access bias = wq.biasAccess();
-    return List.of(Arena.SCRATCH_I32.param(), scales.array(), bias == null ? scales.array() : bias.array(),
+    return List.of(sums.param(), scales.array(), bias == null ? scales.array() : bias.array(),
         out.array());
   }
 
