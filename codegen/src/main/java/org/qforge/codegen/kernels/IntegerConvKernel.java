@@ -79,6 +79,12 @@ final class IntegerConvKernel implements KernelGenerator {
     return rows || columns ? AccumulatorStarts.of(node) : null;
   }
 
+  /** The weight of a conv that takes the F(2,3) form ({@link WinogradRows}), stored by kernel row. */
+  @Override
+  public Tensor relayout(Node node, Value constant, Tensor tensor) {
+    return constant == node.arg("weight") && WinogradRows.of(node) != null ? WinogradRows.relayout(node, tensor) : null;
+  }
+
   @Override
   public Stmt body(Node node, ExecutionPlan plan) {
     RowConvolution rows = RowConvolution.of(node);

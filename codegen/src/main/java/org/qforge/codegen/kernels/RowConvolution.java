@@ -88,12 +88,20 @@ final class RowConvolution {
     if (!WeightQuantization.vectorTypes(node, s.taps())) {
       return scalar;
     }
+    WinogradRows winograd = WinogradRows.of(node);
+    if (winograd != null) {
+      return Math.max(scalar, winograd.workspaceInts());
+    }
     // The vector path's table of taps, after its operands where it sums ints.
     int vector = ExactFloatSums.hold(node, s.taps()) ? s.taps() : Math.addExact(vectorSumsElements(), s.taps());
     return Math.max(scalar, vector);
   }
 
   int workspaceFloats(Node node) {
+    WinogradRows winograd = WinogradRows.of(node);
+    if (winograd != null) {
+      return winograd.workspaceFloats();
+    }
     return WeightQuantization.vectorTypes(node, s.taps()) && ExactFloatSums.hold(node, s.taps()) ? vectorSumsElements() : 0;
   }
 
@@ -132,6 +140,8 @@ final class RowConvolution {
     Value xv = (Value) node.arg("input");
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+    // Stored for the F(2,3) form, whose transform reads whole blocks of kernel rows.
+    boolean relaidOut = plan.relaidOut((Value) node.arg("weight"));
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int padded = plan.workspaceOffset(node);
     int accRow = padded + paddedElements();
@@ -171,7 +181,8 @@ final class RowConvolution {
     }
     List<Stmt> perTap = new ArrayList<>();
     for (int b = 0; b < block; b++) {
-      Expr weightIndex = add(mul(add(mul(add(mul(add(v(o), i(b)), i(s.c())), v(ci)), i(s.kh())), v(ky)), i(s.kw())), v(kx));
+      Expr weightIndex = relaidOut ? WinogradRows.storedIndex(s, add(v(o), i(b)), v(ci), v(ky), v(kx))
+          : add(mul(add(mul(add(mul(add(v(o), i(b)), i(s.c())), v(ci)), i(s.kh())), v(ky)), i(s.kw())), v(kx));
       perTap.add(assign(wv[b], wq.centredWeight(wq.weightElement(weightIndex), wz[b])));
     }
     perTap.add(assign(base, add(i(padded), add(mul(add(mul(v(ci), i(ph)), mul(v(ky), i(s.dil()[0]))), i(pw)),
@@ -200,6 +211,18 @@ final class RowConvolution {
     }
     // Uncentred where the plan holds the starts and the requantize kernel adds them.
     Slot starts = VectorKernelCalls.requantizable(wq, output, out) ? plan.derivedConstant(node) : null;
+    WinogradRows winograd = relaidOut ? WinogradRows.of(node) : null;
+    if (winograd != null) {
+      if (starts == null) {
+        // The transforms' bounds need the uncentred input; the direct vector path, weights in the graph's order.
+        perBatch.addAll(scalar);
+        return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
+      }
+      perBatch.add(new Stmt.VectorOrScalar(block(winograd.perBatch(node, plan, wq, starts, n).toArray(Stmt[]::new)),
+          block(scalar.toArray(Stmt[]::new))));
+      return block(new Stmt.VectorOrScalar(winograd.weights(node, plan, wq), block()),
+          forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
+    }
     VectorLayout layout = vectorLayout(node, plan);
     List<Stmt> vector = starts != null
         ? new ArrayList<>(PaddedInput.uncentred(s, node, plan, xv, layout.sums(), layout.padded(), n))

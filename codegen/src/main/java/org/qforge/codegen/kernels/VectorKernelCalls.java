@@ -96,6 +96,25 @@ final class VectorKernelCalls {
   }
 
   /**
+   * Requantizes the four sums of a convolution's F(2,3) form ({@link WinogradRows}) on the Vector API:
+   * Aᵀ on sums {@code m[mOff + i·block + o·len + r·width + x]} of each channel o and pair of rows r,
+   * then the requantization {@link #requantize} does, into output element {@code outOff + (o·2·pairs + 2r + a)·cols + x};
+   * null where {@link #requantizable} is false.
+   */
+  static Stmt requantizeWinograd(WeightQuantization wq, IntegerArithmetic.Output output, Access out, Slot starts,
+      int mOff, int block, int len, int width, Expr outOff, int channels, int pairs, int cols) {
+    if (!requantizable(wq, output, out)) {
+      return null;
+    }
+    List<Expr> args = new ArrayList<>(List.of(i(mOff), i(block), i(len), i(width), out.index(outOff), i(channels),
+        i(pairs), i(cols), i(starts == null ? -1 : starts.offset())));
+    args.addAll(requantizeTail(wq, output));
+    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(Arena.SCRATCH_F32, wq, out));
+    arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
+    return new Stmt.Invoke("Int8VectorKernels", "requantizeWinograd", arrays, args);
+  }
+
+  /**
    * Requantizes a linear layer's sums ({@code ints[accOff + o]}, {@code o < channels}) into its int8 or
    * uint8 output at {@code outOff + o} on the Vector API; null where {@link #requantize} would be.
    */

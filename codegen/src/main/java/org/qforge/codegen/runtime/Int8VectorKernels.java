@@ -721,6 +721,134 @@ public final class Int8VectorKernels {
   }
 
   /**
+   * The weights of F(2,3) along the height ({@code WinogradRows}): from int8 weights stored as three
+   * blocks of {@code n} bytes, g_k = {@code w[wOff + k·n + j]} the row ky = k of every (o, c, kx), four
+   * blocks of {@code n} floats from {@code vOff}: V_0 = 2·g_0, V_1 = g_0 + g_1 + g_2, V_2 = g_0 − g_1 + g_2,
+   * V_3 = 2·g_2 (the rows of 2G, so that the sums come out twice the convolution's). Each an integer
+   * below 2^10 in magnitude, so exact.
+   */
+  public static void winogradWeights(byte[] w, float[] v, int wOff, int vOff, int n) {
+    int j = 0;
+    for (; j + LANES <= n; j += LANES) {
+      FloatVector g0 = widenedFloats(w, wOff + j);
+      FloatVector g1 = widenedFloats(w, wOff + n + j);
+      FloatVector g2 = widenedFloats(w, wOff + 2 * n + j);
+      FloatVector outer = g0.add(g2);
+      g0.add(g0).intoArray(v, vOff + j);
+      outer.add(g1).intoArray(v, vOff + n + j);
+      outer.sub(g1).intoArray(v, vOff + 2 * n + j);
+      g2.add(g2).intoArray(v, vOff + 3 * n + j);
+    }
+    for (; j < n; j++) {
+      float g0 = w[wOff + j];
+      float g1 = w[wOff + n + j];
+      float g2 = w[wOff + 2 * n + j];
+      v[vOff + j] = g0 + g0;
+      v[vOff + n + j] = g0 + g2 + g1;
+      v[vOff + 2 * n + j] = g0 + g2 - g1;
+      v[vOff + 3 * n + j] = g2 + g2;
+    }
+  }
+
+  /**
+   * The input of F(2,3) along the height: for every channel c &lt; {@code channels} and pair of output
+   * rows r &lt; {@code pairs}, with d_k the padded row 2r + k ({@code p[pOff + (c·rows + 2r + k)·width + x]},
+   * x &lt; {@code width}), four rows u_i at {@code u[uOff + i·block + c·plane + r·width + x]}:
+   * u_0 = d_0 − d_2, u_1 = d_1 + d_2, u_2 = d_2 − d_1, u_3 = d_1 − d_3 (the rows of Bᵀ). Integers of at
+   * most twice the input's magnitude, so exact.
+   *
+   * <p>Whole vectors only: a row's last vector runs up to {@code LANES − 1} elements past it, reading
+   * the next rows and writing the start of the next u row, which a later iteration writes again (rows
+   * go in order). The caller leaves that many readable elements after the padded input and writable
+   * ones after each block's last plane.
+   */
+  public static void winogradInput(float[] p, float[] u, int pOff, int uOff, int channels, int rows, int width,
+      int pairs, int plane, int block) {
+    for (int c = 0; c < channels; c++) {
+      for (int r = 0; r < pairs; r++) {
+        int from = pOff + (c * rows + 2 * r) * width;
+        int to = uOff + c * plane + r * width;
+        for (int x = 0; x < width; x += LANES) {
+          FloatVector d0 = FloatVector.fromArray(SUM_FLOATS, p, from + x);
+          FloatVector d1 = FloatVector.fromArray(SUM_FLOATS, p, from + width + x);
+          FloatVector d2 = FloatVector.fromArray(SUM_FLOATS, p, from + 2 * width + x);
+          FloatVector d3 = FloatVector.fromArray(SUM_FLOATS, p, from + 3 * width + x);
+          d0.sub(d2).intoArray(u, to + x);
+          d1.add(d2).intoArray(u, to + block + x);
+          d2.sub(d1).intoArray(u, to + 2 * block + x);
+          d1.sub(d3).intoArray(u, to + 3 * block + x);
+        }
+      }
+    }
+  }
+
+  /**
+   * The output of F(2,3) along the height, requantized: from the four sums m_i of each channel o &lt;
+   * {@code channels} and pair of rows r &lt; {@code pairs} ({@code m[mOff + i·block + o·len + r·width + x]}),
+   * the convolution's sums of rows 2r and 2r + 1, (m_0 + (m_1 + m_2)) / 2 and ((m_1 − m_2) − m_3) / 2
+   * (the rows of Aᵀ, halved for 2G), requantized as {@link #requantize(float[], float[], float[], byte[], int[], int, int, int, int, int, int, int, int, int, int, double, double, double, double, double)}
+   * does into {@code out[outOff + (o·2·pairs + 2r + a)·cols + x]}, x &lt; {@code cols}.
+   *
+   * <p>Exact where the caller has bounded the sums ({@code WinogradRows}): every m_i is an integer below
+   * 2^24 in magnitude; m_0, m_3, m_1 + m_2, m_1 − m_2 and both results before halving are twice a sum of
+   * weight × input products, so even integers below 2^25, which floats hold. Fused so that the rows are
+   * not stored and read again (bench/README.md, step 27).
+   */
+  public static void requantizeWinograd(float[] m, float[] scales, float[] bias, byte[] out, int[] start, int mOff,
+      int block, int len, int width, int outOff, int channels, int pairs, int cols, int startOff, int scalesOff,
+      int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
+    boolean hasBias = biasOff >= 0;
+    long low = Double.doubleToRawLongBits(MAGIC + min);
+    long high = Double.doubleToRawLongBits(MAGIC + max);
+    for (int o = 0; o < channels; o++) {
+      double mul = inScale * (double) scales[scalesOff + o];
+      double b = hasBias ? (double) bias[biasOff + o] : 0.0;
+      double c = startOff >= 0 ? start[startOff + o] : 0;
+      for (int r = 0; r < pairs; r++) {
+        int a = mOff + o * len + r * width;
+        int q = outOff + (o * pairs + r) * 2 * cols;
+        int x = 0;
+        if (WIDE) {
+          for (; x + 8 <= cols && a + 3 * block + x + LANES <= m.length; x += 8) {
+            FloatVector m0 = FloatVector.fromArray(SUM_FLOATS, m, a + x);
+            FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + x);
+            FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + x);
+            FloatVector m3 = FloatVector.fromArray(SUM_FLOATS, m, a + 3 * block + x);
+            DoubleVector top = ((DoubleVector) m0.add(m1.add(m2)).mul(0.5f)
+                .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
+            DoubleVector bottom = ((DoubleVector) m1.sub(m2).sub(m3).mul(0.5f)
+                .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
+            if (hasBias) {
+              top = top.add(b);
+              bottom = bottom.add(b);
+            }
+            quantizedLanes(top, outScale, zeroPoint, low, high).intoArray(out, q + x);
+            quantizedLanes(bottom, outScale, zeroPoint, low, high).intoArray(out, q + cols + x);
+          }
+        }
+        for (; x < cols; x++) {
+          float m0 = m[a + x];
+          float m1 = m[a + block + x];
+          float m2 = m[a + 2 * block + x];
+          float m3 = m[a + 3 * block + x];
+          double top = ((double) ((m0 + (m1 + m2)) * 0.5f) + c) * mul;
+          double bottom = ((double) ((m1 - m2 - m3) * 0.5f) + c) * mul;
+          if (hasBias) {
+            top = top + b;
+            bottom = bottom + b;
+          }
+          out[q + x] = quantizedLane(top, outScale, zeroPoint, low, high);
+          out[q + cols + x] = quantizedLane(bottom, outScale, zeroPoint, low, high);
+        }
+      }
+    }
+  }
+
+  private static FloatVector widenedFloats(byte[] w, int at) {
+    return (FloatVector) ByteVector.fromArray(BYTES, w, at).convertShape(VectorOperators.B2F, SUM_FLOATS, 0);
+  }
+
+  /**
    * {@link #convTaps(int[], int[], int[], int, int, int, int, int, int, int)} on integers held in floats
    * and summed with fused multiply-adds, the taps' offsets in an int array of their own: for {@code
    * o < outs} and {@code p < len},

@@ -359,6 +359,55 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void winogradRowsGiveTheRowFormsBits() throws Exception {
+    // F(2,3) along the height (WinogradRows) on shapes that exercise its edges: 13 output channels
+    // (blocks of eight, four and one), nine input channels, odd padded widths whose rows end inside a
+    // vector, two batch elements (the weights transformed once), a kernel two wide with dilation 2 and
+    // width padding 2, and an unpadded one (10 - 2 = 8 rows out).
+    Object[][] shapes = {
+        {new int[] {2, 9, 10, 13}, new int[] {13, 9, 3, 3}, new int[] {1}, new int[] {1}},
+        {new int[] {1, 8, 6, 5}, new int[] {4, 8, 3, 2}, new int[] {1, 2}, new int[] {1, 2}},
+        {new int[] {1, 16, 10, 7}, new int[] {8, 16, 3, 3}, new int[] {0}, new int[] {1}},
+    };
+    for (Object[] shape : shapes) {
+      int[] x = (int[]) shape[0];
+      int[] w = (int[]) shape[1];
+      Prog p = new Prog();
+      Value q = p.quantize(p.input(x), 0.05, -3, DType.I8);
+      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, w), p.floats(0.004, 0.001, w[0]),
+              p.longs(new long[w[0]]), p.floats(1, -0.5, w[0])),
+          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", shape[2], "dilation", shape[3]));
+      assertNotNull(WinogradRows.of(c.producer()), Arrays.toString(w) + ": the F(2,3) form applies");
+      Graph g = p.done(p.dequantize(c, 0.05, 4));
+      Set<String> calls = vectorKernelCalls(g);
+      assertTrue(calls.containsAll(Set.of("winogradWeights", "winogradInput", FLOAT_CONV_TAPS, "requantizeWinograd")),
+          "the transforms around the float sums: " + calls);
+      assertBitIdentical(g, 2, 0.05);
+    }
+  }
+
+  @Test
+  void winogradRowsNeedTheirOwnBound() throws Exception {
+    // 100 channels whose only nonzero kernel row is the first, weights ±127: Σ|w| · 255 = 9.7 M, so the
+    // row form sums exactly in floats, but V_0 = 2·g_0 sums to 2 · 38,100 · 256 = 19.5 M > 2^24.
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 100, 6, 6), 0.05, -3, DType.I8);
+    byte[] w = new byte[2 * 100 * 9];
+    for (int k = 0; k < w.length; k++) {
+      w[k] = (byte) (k % 9 >= 3 ? 0 : (k * 7919) % 3 == 0 ? -127 : 127);
+    }
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.constant(Tensor.ofBytes(DType.I8, w, 2, 100, 3, 3)),
+            p.floats(0.0001, 0.00001, 2), p.longs(new long[2]), p.floats(1, -0.5, 2)),
+        i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
+    assertTrue(ExactFloatSums.hold(c.producer(), 100 * 9));
+    assertNull(WinogradRows.of(c.producer()));
+    Graph g = p.done(p.dequantize(c, 0.05, 4));
+    Set<String> calls = vectorKernelCalls(g);
+    assertTrue(calls.contains(FLOAT_CONV_TAPS) && !calls.contains("winogradInput"), "the row form's float sums: " + calls);
+    assertBitIdentical(g, 2, 0.05);
+  }
+
+  @Test
   void rowFormConv2dU8WithoutBiasOnTheVectorKernel() throws Exception {
     // uint8 in and out, with bounds that clip (output_min 20), no bias.
     Prog p = new Prog();
