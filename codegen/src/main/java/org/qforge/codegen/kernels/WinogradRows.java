@@ -1,6 +1,7 @@
 package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
+import static org.qforge.codegen.loop.Kb.f;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.intVar;
@@ -29,9 +30,9 @@ import org.qforge.ir.Value;
  * interpreter. Per batch element:
  *
  * <ol>
- *   <li>the input, uncentred and padded ({@link PaddedInput});
- *   <li>Bᵀ on each group of four padded rows 2r … 2r + 3 ({@code Int8VectorKernels.winogradInput}):
- *       four planes u_i of {@code OH/2} rows;
+ *   <li>Bᵀ on each group of four rows 2r … 2r + 3 of the input, uncentred and padded with its zero
+ *       point as {@link PaddedInput} would, straight from the int8 input ({@code
+ *       Int8VectorKernels.winogradInput}): four planes u_i of {@code OH/2} rows of the padded width;
  *   <li>for each i, the row form's sums over u_i with the weight rows V_i of 2G·g ({@code convTaps}
  *       with C·kW taps: the kernel's width stays a row of taps);
  *   <li>Aᵀ on the four sums, halved: the row form's integer sums, requantized with the zero-point
@@ -48,8 +49,8 @@ import org.qforge.ir.Value;
  * holds for the direct sums, every step of Aᵀ is exact ({@code Int8VectorKernels.requantizeWinograd}).
  * resnet20's layers use at most 0.43 of the first bound and 0.60 of the second.
  *
- * <p>Workspace (floats): the padded input, whose space the four sums reuse once Bᵀ has read it; the
- * four transformed planes; the transformed weights. Ints: the table of tap offsets.
+ * <p>Workspace (floats): the four sums, the four transformed planes, the transformed weights. Ints:
+ * the table of tap offsets.
  */
 final class WinogradRows {
   private static final long FLOAT_INTEGERS = 1L << 24;
@@ -171,9 +172,9 @@ final class WinogradRows {
     return Math.multiplyExact(s.oc(), rowTaps());
   }
 
-  /** Region A: the padded input, then the four sums in its place. */
+  /** Region A: the four sums, and what the requantization's whole vectors read past them. */
   private int regionA() {
-    return Math.max(PaddedInput.elements(s) + OVERRUN, Math.addExact(4 * sumsBlock(), OVERRUN));
+    return Math.addExact(4 * sumsBlock(), OVERRUN);
   }
 
   /** Region B: the four transformed planes. */
@@ -206,18 +207,19 @@ final class WinogradRows {
   List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n) {
     ArrayParam floats = Arena.SCRATCH_F32.param();
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    int padded = plan.workspaceOffset(node, Arena.SCRATCH_F32);
-    int sums = padded;
-    int transformed = padded + regionA();
+    int sums = plan.workspaceOffset(node, Arena.SCRATCH_F32);
+    int transformed = sums + regionA();
     int weights = transformed + regionB();
     int table = plan.workspaceOffset(node);
     int pw = PaddedInput.width(s);
     Value xv = (Value) node.arg("input");
 
-    List<Stmt> stmts = new ArrayList<>(PaddedInput.uncentred(s, node, plan, xv, Arena.SCRATCH_F32, padded, n));
-    stmts.add(new Stmt.Invoke("Int8VectorKernels", "winogradInput", List.of(floats, floats),
-        List.of(i(padded), i(transformed), i(s.c()), i(PaddedInput.height(s)), i(pw), i(pairs()), i(plane()),
-            i(inputBlock()))));
+    Access x = Access.of(plan, xv);
+    float zeroPoint = IntegerArithmetic.intLiteral(node, "input_zero_point");
+    List<Stmt> stmts = new ArrayList<>();
+    stmts.add(new Stmt.Invoke("Int8VectorKernels", "winogradInput", List.of(x.array(), floats),
+        List.of(x.index(mul(v(n), i(s.c() * s.h() * s.w()))), i(transformed), i(s.c()), i(s.h()), i(s.w()),
+            i(s.pad()[0]), i(s.pad()[1]), i(pw), i(pairs()), i(plane()), i(inputBlock()), f(zeroPoint))));
     Local ci = intVar("ci");
     Local kx = intVar("kx");
     stmts.add(forLoop(ci, s.c(), forLoop(kx, s.kw(),

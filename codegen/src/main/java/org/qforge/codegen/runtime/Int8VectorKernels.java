@@ -751,35 +751,98 @@ public final class Int8VectorKernels {
   }
 
   /**
-   * The input of F(2,3) along the height: for every channel c &lt; {@code channels} and pair of output
-   * rows r &lt; {@code pairs}, with d_k the padded row 2r + k ({@code p[pOff + (c·rows + 2r + k)·width + x]},
-   * x &lt; {@code width}), four rows u_i at {@code u[uOff + i·block + c·plane + r·width + x]}:
-   * u_0 = d_0 − d_2, u_1 = d_1 + d_2, u_2 = d_2 − d_1, u_3 = d_1 − d_3 (the rows of Bᵀ). Integers of at
-   * most twice the input's magnitude, so exact.
+   * The input of F(2,3) along the height, from the stored int8 input: for every channel c &lt;
+   * {@code channels} and pair of output rows r &lt; {@code pairs}, with d_k row 2r + k of the input
+   * padded by {@code top} rows and {@code left} columns with the zero point (an input row is {@code
+   * x[xOff + (c·h + iy)·w + ix]}, {@code width} padded columns), four rows u_i at {@code u[uOff + i·block
+   * + c·plane + r·width + j]}, j &lt; {@code width}: u_0 = d_0 − d_2, u_1 = d_1 + d_2, u_2 = d_2 − d_1,
+   * u_3 = d_1 − d_3 (the rows of Bᵀ). Integers of at most 256 in magnitude, so exact.
    *
-   * <p>Whole vectors only: a row's last vector runs up to {@code LANES − 1} elements past it, reading
-   * the next rows and writing the start of the next u row, which a later iteration writes again (rows
-   * go in order). The caller leaves that many readable elements after the padded input and writable
-   * ones after each block's last plane.
+   * <p>Straight from the bytes: the padded input is never stored (step 28: its widening and reading
+   * back cost resnet20 ~40 µs). Whole vectors where the bytes allow: a row's last vector runs up to
+   * {@code LANES − 1} elements past it, writing the next row's start, which a later iteration writes
+   * again (rows go in order, the border cells after the inside), so the caller leaves that many
+   * writable elements after each block's last plane.
    */
-  public static void winogradInput(float[] p, float[] u, int pOff, int uOff, int channels, int rows, int width,
-      int pairs, int plane, int block) {
+  public static void winogradInput(byte[] x, float[] u, int xOff, int uOff, int channels, int h, int w, int top,
+      int left, int width, int pairs, int plane, int block, float zeroPoint) {
+    int whole = w - w % LANES;
     for (int c = 0; c < channels; c++) {
+      int image = xOff + c * h * w;
+      int to = uOff + c * plane + left;
+      // A last part-vector first, so that the whole vectors of the next row overwrite what it runs past.
+      if (whole < w) {
+        winogradColumns(x, u, image, to, h, w, top, width, pairs, block, zeroPoint, whole);
+      }
+      for (int ix = 0; ix < whole; ix += LANES) {
+        winogradColumns(x, u, image, to, h, w, top, width, pairs, block, zeroPoint, ix);
+      }
+      float twice = zeroPoint + zeroPoint;
       for (int r = 0; r < pairs; r++) {
-        int from = pOff + (c * rows + 2 * r) * width;
-        int to = uOff + c * plane + r * width;
-        for (int x = 0; x < width; x += LANES) {
-          FloatVector d0 = FloatVector.fromArray(SUM_FLOATS, p, from + x);
-          FloatVector d1 = FloatVector.fromArray(SUM_FLOATS, p, from + width + x);
-          FloatVector d2 = FloatVector.fromArray(SUM_FLOATS, p, from + 2 * width + x);
-          FloatVector d3 = FloatVector.fromArray(SUM_FLOATS, p, from + 3 * width + x);
-          d0.sub(d2).intoArray(u, to + x);
-          d1.add(d2).intoArray(u, to + block + x);
-          d2.sub(d1).intoArray(u, to + 2 * block + x);
-          d1.sub(d3).intoArray(u, to + 3 * block + x);
+        int row = to - left + r * width;
+        for (int j = 0; j < left; j++) {
+          paddingColumn(u, row + j, block, twice);
+        }
+        for (int j = left + w; j < width; j++) {
+          paddingColumn(u, row + j, block, twice);
         }
       }
     }
+  }
+
+  /**
+   * {@link #winogradInput}'s rows of one channel at input columns ix … ix + LANES − 1, pair after pair,
+   * each input row widened once: rows 2r + 2 and 2r + 3 are the next pair's first two. Scalar where
+   * the vector would read past the input's array.
+   */
+  private static void winogradColumns(byte[] x, float[] u, int image, int to, int h, int w, int top, int width,
+      int pairs, int block, float zeroPoint, int ix) {
+    FloatVector zp = FloatVector.broadcast(SUM_FLOATS, zeroPoint);
+    if (image + (h - 1) * w + ix + LANES > x.length) {
+      for (int j = ix; j < w; j++) {
+        for (int r = 0; r < pairs; r++) {
+          float d0 = inputOrZeroPoint(x, image, h, w, 2 * r - top, j, zeroPoint);
+          float d1 = inputOrZeroPoint(x, image, h, w, 2 * r + 1 - top, j, zeroPoint);
+          float d2 = inputOrZeroPoint(x, image, h, w, 2 * r + 2 - top, j, zeroPoint);
+          float d3 = inputOrZeroPoint(x, image, h, w, 2 * r + 3 - top, j, zeroPoint);
+          int at = to + r * width + j;
+          u[at] = d0 - d2;
+          u[at + block] = d1 + d2;
+          u[at + 2 * block] = d2 - d1;
+          u[at + 3 * block] = d1 - d3;
+        }
+      }
+      return;
+    }
+    FloatVector d0 = inputRow(x, image, h, w, -top, ix, zp);
+    FloatVector d1 = inputRow(x, image, h, w, 1 - top, ix, zp);
+    for (int r = 0; r < pairs; r++) {
+      FloatVector d2 = inputRow(x, image, h, w, 2 * r + 2 - top, ix, zp);
+      FloatVector d3 = inputRow(x, image, h, w, 2 * r + 3 - top, ix, zp);
+      int at = to + r * width + ix;
+      d0.sub(d2).intoArray(u, at);
+      d1.add(d2).intoArray(u, at + block);
+      d2.sub(d1).intoArray(u, at + 2 * block);
+      d1.sub(d3).intoArray(u, at + 3 * block);
+      d0 = d2;
+      d1 = d3;
+    }
+  }
+
+  /** Input row iy (of a channel's image at {@code image}) at columns ix …, widened; the zero point outside. */
+  private static FloatVector inputRow(byte[] x, int image, int h, int w, int iy, int ix, FloatVector zp) {
+    return iy >= 0 && iy < h ? widenedFloats(x, image + iy * w + ix) : zp;
+  }
+
+  private static float inputOrZeroPoint(byte[] x, int image, int h, int w, int iy, int ix, float zeroPoint) {
+    return iy >= 0 && iy < h ? x[image + iy * w + ix] : zeroPoint;
+  }
+
+  private static void paddingColumn(float[] u, int at, int block, float twice) {
+    u[at] = 0;
+    u[at + block] = twice;
+    u[at + 2 * block] = 0;
+    u[at + 3 * block] = 0;
   }
 
   /**
