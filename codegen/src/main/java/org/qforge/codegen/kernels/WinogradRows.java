@@ -65,6 +65,13 @@ final class WinogradRows {
    * this way against 10.6, its 16→16 layers 30.0 against 32.4 (bench/README.md, step 27).
    */
   private static final int MIN_CHANNELS = 8;
+  /**
+   * The fewest output positions a channel for which the transforms pay: the weights' transform is paid
+   * once a layer and run, whatever the plane's size. digits_rescnn's 32→32 layer on 4 × 4 took 6.8–7.1 µs
+   * this way against 5.5–5.6, its 16→32 layer on 8 × 8 4.9–5.0 against 5.7–5.8, resnet20's 64→64 layers
+   * on 8 × 8 31.4 against 37.2 (bench/README.md, step 27).
+   */
+  private static final int MIN_OUTPUTS = 64;
 
   private final ConvShape s;
 
@@ -74,12 +81,13 @@ final class WinogradRows {
 
   /**
    * The F(2,3) form of {@code node}, or null where it does not apply: a stride-1 ungrouped row-form
-   * conv of at least {@link #MIN_CHANNELS} input channels, three kernel rows undilated, an even number of output rows, and the Vector API sums in
+   * conv of at least {@link #MIN_CHANNELS} input channels and {@link #MIN_OUTPUTS} outputs a channel, three
+   * kernel rows undilated, an even number of output rows, and the Vector API sums in
    * floats over the uncentred input, exact by the bounds above.
    */
   static WinogradRows of(Node node) {
     ConvShape s = ConvShape.of(node);
-    if (RowConvolution.of(node) == null || s.c() < MIN_CHANNELS || s.kh() != 3 || s.dil()[0] != 1 || s.oh() % 2 != 0
+    if (RowConvolution.of(node) == null || s.c() < MIN_CHANNELS || s.oh() * s.ow() < MIN_OUTPUTS || s.kh() != 3 || s.dil()[0] != 1 || s.oh() % 2 != 0
         || !WeightQuantization.vectorTypes(node, s.taps()) || !AccumulatorStarts.uncentred(node)
         || !ExactFloatSums.hold(node, s.taps()) || !transformedSumsExact(node, s)) {
       return null;

@@ -363,11 +363,12 @@ class IntegerKernelsTest {
     // F(2,3) along the height (WinogradRows) on shapes that exercise its edges: 13 output channels
     // (blocks of eight, four and one), nine input channels, odd padded widths whose rows end inside a
     // vector, two batch elements (the weights transformed once), a kernel two wide with dilation 2 and
-    // width padding 2, and an unpadded one (10 - 2 = 8 rows out).
+    // width padding 2, and an unpadded one (10 - 2 = 8 rows out) whose rows of 21 take a whole vector
+    // and a part of one.
     Object[][] shapes = {
         {new int[] {2, 9, 10, 13}, new int[] {13, 9, 3, 3}, new int[] {1}, new int[] {1}},
-        {new int[] {1, 8, 6, 5}, new int[] {4, 8, 3, 2}, new int[] {1, 2}, new int[] {1, 2}},
-        {new int[] {1, 16, 10, 7}, new int[] {8, 16, 3, 3}, new int[] {0}, new int[] {1}},
+        {new int[] {1, 8, 10, 5}, new int[] {4, 8, 3, 2}, new int[] {1, 2}, new int[] {1, 2}},
+        {new int[] {1, 16, 10, 21}, new int[] {8, 16, 3, 3}, new int[] {0}, new int[] {1}},
     };
     for (Object[] shape : shapes) {
       int[] x = (int[]) shape[0];
@@ -401,6 +402,15 @@ class IntegerKernelsTest {
         i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
     assertTrue(ExactFloatSums.hold(c.producer(), 100 * 9));
     assertNull(WinogradRows.of(c.producer()));
+    // Nor where the transforms cost more than they save: few input channels, or few outputs a channel.
+    for (int[] x : new int[][] {{1, 4, 10, 10}, {1, 16, 6, 6}, {1, 16, 8, 8}}) {
+      Prog small = new Prog();
+      Value in = small.quantize(small.input(x), 0.05, -3, DType.I8);
+      Value conv = small.op("qforge.quantized_conv2d", List.of(in, small.weights(DType.I8, 8, x[1], 3, 3),
+              small.floats(0.004, 0.001, 8), small.longs(new long[8]), Literal.NONE),
+          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
+      assertEquals(x[1] >= 8 && x[2] * x[3] >= 64, WinogradRows.of(conv.producer()) != null, Arrays.toString(x));
+    }
     Graph g = p.done(p.dequantize(c, 0.05, 4));
     Set<String> calls = vectorKernelCalls(g);
     assertTrue(calls.contains(FLOAT_CONV_TAPS) && !calls.contains("winogradInput"), "the row form's float sums: " + calls);
