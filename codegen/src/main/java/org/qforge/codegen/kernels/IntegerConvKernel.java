@@ -47,11 +47,12 @@ import org.qforge.ir.Value;
  * bounds-checked only where padding or the last window can reach outside the input.
  *
  * <p>Stride-1, ungrouped convolutions use the row form instead ({@link RowConvolution}), which
- * bench/README.md's {@code Int8ConvBenchmark} measured 4× faster; other ungrouped ones with
- * symmetric int8 weights use the column form ({@link ColumnConvolution}) when the Vector API runs.
+ * bench/README.md's {@code Int8ConvBenchmark} measured 4× faster; stride-2 ones the row form over
+ * the input's phases ({@link PhaseRows}) when the Vector API runs, where it applies; other ungrouped
+ * ones with symmetric int8 weights the column form ({@link ColumnConvolution}).
  */
 final class IntegerConvKernel implements KernelGenerator {
-  /** The row or column form's int or float workspace; the direct loops need none. */
+  /** The row, phase or column form's int or float workspace; the direct loops need none. */
   @Override
   public int workspace(Node node, Arena arena) {
     boolean floats = arena == Arena.SCRATCH_F32;
@@ -60,10 +61,11 @@ final class IntegerConvKernel implements KernelGenerator {
       return floats ? rows.workspaceFloats(node) : rows.workspaceInts(node);
     }
     ColumnConvolution columns = ColumnConvolution.of(node);
-    if (columns == null) {
-      return 0;
-    }
-    return floats ? columns.workspaceFloats(node) : columns.workspaceInts(node);
+    int columnForm = columns == null ? 0 : floats ? columns.workspaceFloats(node) : columns.workspaceInts(node);
+    // The phase form where it runs, else the column form (the body decides with the plan).
+    PhaseRows phases = PhaseRows.of(node);
+    return phases == null ? columnForm
+        : Math.max(columnForm, floats ? phases.workspaceFloats() : phases.workspaceInts());
   }
 
   /**
@@ -92,8 +94,14 @@ final class IntegerConvKernel implements KernelGenerator {
       return rows.body(node, plan);
     }
     Stmt direct = directBody(node, plan);
-    ColumnConvolution columns = ColumnConvolution.of(node);
     WeightQuantization weights = new WeightQuantization(node, plan);
+    PhaseRows phases = PhaseRows.of(node);
+    Stmt phaseBody = phases != null && weights.vectorizable(ConvShape.of(node).taps())
+        ? phases.body(node, plan, weights) : null;
+    if (phaseBody != null) {
+      return new Stmt.VectorOrScalar(phaseBody, direct);
+    }
+    ColumnConvolution columns = ColumnConvolution.of(node);
     return columns != null && columns.applies(weights)
         ? new Stmt.VectorOrScalar(columns.body(node, plan, weights), direct) : direct;
   }

@@ -1,10 +1,12 @@
 package org.qforge.codegen.runtime;
 
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -33,6 +35,9 @@ public final class Int8VectorKernels {
   private static final VectorSpecies<Byte> BYTES =
       ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
   private static final int LANES = INTS.length();
+  /** As many shorts as {@link #INTS} has lanes: a pair of bytes each ({@link #phases}). */
+  private static final VectorSpecies<Short> SHORTS =
+      ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 2));
   /** Floats of {@link #INTS}' shape: the exact float sums ({@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}). */
   private static final VectorSpecies<Float> SUM_FLOATS = INTS.vectorShape().withLanes(float.class);
 
@@ -717,6 +722,68 @@ public final class Int8VectorKernels {
     }
     for (; i < n; i++) {
       floats[to + i] = w[from + i];
+    }
+  }
+
+  /**
+   * A stride-2 convolution's input as its four phases ({@code PhaseRows}): the int8 input padded by
+   * {@code top} rows and {@code left} columns with the zero point to {@code rows × width} (both even),
+   * padded element (2i + a, 2j + b) of channel c at {@code p[pOff + (c·4 + 2a + b)·planeStride + i·width/2 + j]}.
+   * A phase plane is {@code rows/2 × width/2}; {@code planeStride} leaves room after it for what the
+   * whole vectors write past a row (up to {@code LANES − 1} elements).
+   *
+   * <p>Each input row is split into its even and odd bytes with shifts of shorts (two bytes a lane,
+   * little-endian), widened to floats: a whole vector of shorts covers {@code 2·LANES} bytes, and a
+   * row's last vector writes past the row's phase row into the next one of the same phase, which a
+   * later input row (two rows down) writes again; the border cells are written last. Scalar where
+   * the vector would read past the input's array.
+   */
+  public static void phases(byte[] x, float[] p, int xOff, int pOff, int channels, int h, int w, int top, int left,
+      int rows, int width, int planeStride, float zeroPoint) {
+    int half = width / 2;
+    int evenPhase = left & 1;
+    int oddPhase = (left + 1) & 1;
+    int evenAt = left >> 1;
+    int oddAt = (left + 1) >> 1;
+    for (int c = 0; c < channels; c++) {
+      for (int iy = 0; iy < h; iy++) {
+        int padded = iy + top;
+        int phaseRow = (c * 4 + 2 * (padded & 1)) * planeStride + (padded >> 1) * half;
+        int even = pOff + phaseRow + evenPhase * planeStride + evenAt;
+        int odd = pOff + phaseRow + oddPhase * planeStride + oddAt;
+        int from = xOff + (c * h + iy) * w;
+        int ix = 0;
+        for (; ix < w && from + ix + 2 * LANES <= x.length; ix += 2 * LANES) {
+          ShortVector pairs = ShortVector.fromByteArray(SHORTS, x, from + ix, ByteOrder.LITTLE_ENDIAN);
+          ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
+              .convertShape(VectorOperators.S2F, SUM_FLOATS, 0)).intoArray(p, even + ix / 2);
+          ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 8)
+              .convertShape(VectorOperators.S2F, SUM_FLOATS, 0)).intoArray(p, odd + ix / 2);
+        }
+        for (; ix < w; ix++) {
+          p[(ix & 1) == 0 ? even + ix / 2 : odd + ix / 2] = x[from + ix];
+        }
+      }
+      // The border cells of each phase plane: whole padding rows, then each row's columns outside the input.
+      for (int phase = 0; phase < 4; phase++) {
+        int a = phase >> 1;
+        int b = phase & 1;
+        int plane = pOff + (c * 4 + phase) * planeStride;
+        // Phase columns j with left <= 2j + b < left + w.
+        int first = Math.max(0, (left - b + 1) >> 1);
+        int end = Math.min(half, (left + w - b + 1) >> 1);
+        for (int i = 0; i < rows / 2; i++) {
+          int padded = 2 * i + a;
+          int row = plane + i * half;
+          boolean inside = padded >= top && padded < top + h;
+          for (int j = 0; j < (inside ? first : half); j++) {
+            p[row + j] = zeroPoint;
+          }
+          for (int j = inside ? Math.max(first, end) : half; j < half; j++) {
+            p[row + j] = zeroPoint;
+          }
+        }
+      }
     }
   }
 

@@ -418,6 +418,41 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void phaseRowsGiveTheDirectLoopsBits() throws Exception {
+    // Stride-2 convs as the row form over the input's four phases (PhaseRows): rows of 30 and 34 bytes
+    // (a whole vector of shorts and a rest that runs past the row), 13 output channels (blocks of eight,
+    // four and one), a kernel 2 × 3 with height padding 0, two batch elements.
+    Object[][] shapes = {
+        {new int[] {2, 5, 30, 30}, new int[] {13, 5, 3, 3}, new int[] {1}},
+        {new int[] {1, 9, 12, 34}, new int[] {6, 9, 2, 3}, new int[] {0, 1}},
+    };
+    for (Object[] shape : shapes) {
+      int[] x = (int[]) shape[0];
+      int[] w = (int[]) shape[1];
+      Prog p = new Prog();
+      Value q = p.quantize(p.input(x), 0.05, -3, DType.I8);
+      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, w), p.floats(0.004, 0.001, w[0]),
+              p.longs(new long[w[0]]), p.floats(1, -0.5, w[0])),
+          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", shape[2], "stride", new int[] {2}));
+      assertNotNull(PhaseRows.of(c.producer()), Arrays.toString(x) + ": the phase form applies");
+      Graph g = p.done(p.dequantize(c, 0.05, 4));
+      Set<String> calls = vectorKernelCalls(g);
+      assertTrue(calls.contains("phases") && calls.contains(FLOAT_CONV_TAPS), "the phases' float sums: " + calls);
+      assertBitIdentical(g, 2, 0.05);
+    }
+    // Not for 1×1 kernels, odd padded sizes, or rows that drop too many positions (9 for 8 outputs).
+    for (int[][] shape : new int[][][] {{{1, 8, 16, 16}, {1, 1}, {0}}, {{1, 8, 15, 16}, {3, 3}, {1}},
+        {{1, 8, 16, 16}, {3, 3}, {1}}}) {
+      Prog p = new Prog();
+      Value q = p.quantize(p.input(shape[0]), 0.05, -3, DType.I8);
+      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 4, 8, shape[1][0], shape[1][1]),
+              p.floats(0.004, 0.001, 4), p.longs(new long[4]), Literal.NONE),
+          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", shape[2], "stride", new int[] {2}));
+      assertNull(PhaseRows.of(c.producer()), Arrays.deepToString(shape));
+    }
+  }
+
+  @Test
   void rowFormConv2dU8WithoutBiasOnTheVectorKernel() throws Exception {
     // uint8 in and out, with bounds that clip (output_min 20), no bias.
     Prog p = new Prog();

@@ -113,4 +113,33 @@ class Int8VectorKernelsTest {
       }
     }
   }
+
+  @Test
+  void phasesHoldEveryPaddedElementOnceFromAnyInputArray() {
+    // Two channels of 5 × 7 padded by 1 row and 1 column to 8 × 10, with the input at the very end of its
+    // array: the last rows cannot be read as whole vectors and take the scalar path.
+    int c = 2;
+    int h = 5;
+    int w = 7;
+    int rows = 8;
+    int width = 10;
+    byte[] x = new byte[3 + c * h * w];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = (byte) (k * 37 - 100);
+    }
+    int planeStride = rows / 2 * width / 2 + 16;
+    float[] p = new float[4 + c * 4 * planeStride];
+    Int8VectorKernels.phases(x, p, 3, 4, c, h, w, 1, 1, rows, width, planeStride, -7f);
+    for (int ci = 0; ci < c; ci++) {
+      for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < width; j++) {
+          int iy = r - 1;
+          int ix = j - 1;
+          float want = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[3 + (ci * h + iy) * w + ix] : -7f;
+          int at = 4 + (ci * 4 + 2 * (r % 2) + j % 2) * planeStride + r / 2 * (width / 2) + j / 2;
+          assertEquals(want, p[at], "channel " + ci + ", padded (" + r + ", " + j + ")");
+        }
+      }
+    }
+  }
 }
