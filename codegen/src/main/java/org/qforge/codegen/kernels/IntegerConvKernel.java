@@ -70,7 +70,8 @@ final class IntegerConvKernel implements KernelGenerator {
 
   /**
    * The {@link AccumulatorStarts} of a conv whose Vector API path reads its input uncentred (the row
-   * form's, or the column form's {@link ColumnConvolution#readsPaddedInput}); null for every other conv.
+   * form's, the phase form's, or the column form's {@link ColumnConvolution#readsPaddedInput}); null for
+   * every other conv.
    */
   @Override
   public Tensor derivedConstant(Node node) {
@@ -78,7 +79,7 @@ final class IntegerConvKernel implements KernelGenerator {
         && WeightQuantization.vectorTypes(node, ConvShape.of(node).taps());
     boolean columns = RowConvolution.of(node) == null && ColumnConvolution.of(node) != null
         && ColumnConvolution.readsPaddedInput(node);
-    return rows || columns ? AccumulatorStarts.of(node) : null;
+    return rows || columns || PhaseRows.of(node) != null ? AccumulatorStarts.of(node) : null;
   }
 
   /** The weight of a conv that takes the F(2,3) form ({@link WinogradRows}), stored by kernel row. */

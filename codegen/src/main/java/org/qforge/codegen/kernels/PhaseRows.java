@@ -52,7 +52,8 @@ final class PhaseRows {
   /**
    * The phase form of {@code node}, or null where it does not apply: an ungrouped conv of stride 2
    * both ways, undilated, a kernel larger than 1×1 (a 1×1 one reads a quarter of its input once, and
-   * the column form's matrix is that quarter), an even padded height and width, float sums over the
+   * the column form's matrix is that quarter: resnet20's 1×1 layers took 8.0–8.4 and 7.6–7.8 µs this
+   * way against 7.1 and 5.1), an even padded height and width, float sums over the
    * uncentred input, and rows that drop few positions: at most 1/8 more than the column form computes.
    * resnet20's 16→32 layer (17-position rows for 16 outputs, 272 positions against 256) took 22.5 µs
    * against 31.0 with the column form; its 32→64 layer (rows of 9 for 8, 80 positions against 64) 26.4
