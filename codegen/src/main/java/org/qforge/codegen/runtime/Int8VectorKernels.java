@@ -1,6 +1,5 @@
 package org.qforge.codegen.runtime;
 
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -35,9 +34,11 @@ public final class Int8VectorKernels {
   private static final VectorSpecies<Byte> BYTES =
       ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
   private static final int LANES = INTS.length();
-  /** As many shorts as {@link #INTS} has lanes: a pair of bytes each ({@link #phases}). */
-  private static final VectorSpecies<Short> SHORTS =
-      ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 2));
+  /**
+   * Twice as many bytes as {@link #INTS} has lanes, read as that many pairs ({@link #phases}): loaded as
+   * bytes and reinterpreted as shorts, as {@code ShortVector.fromByteArray} is not in JDK 22 and later.
+   */
+  private static final VectorSpecies<Byte> PAIRS = ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 2));
   /** Floats of {@link #INTS}' shape: the exact float sums ({@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}). */
   private static final VectorSpecies<Float> SUM_FLOATS = INTS.vectorShape().withLanes(float.class);
 
@@ -733,7 +734,7 @@ public final class Int8VectorKernels {
    * whole vectors write past a row (up to {@code LANES − 1} elements).
    *
    * <p>Each input row is split into its even and odd bytes with shifts of shorts (two bytes a lane,
-   * little-endian), widened to floats: a whole vector of shorts covers {@code 2·LANES} bytes, and a
+   * the even one low: the Vector API reinterprets lanes in little-endian order), widened to floats: a whole vector of shorts covers {@code 2·LANES} bytes, and a
    * row's last vector writes past the row's phase row into the next one of the same phase, which a
    * later input row (two rows down) writes again; the border cells are written last. Scalar where
    * the vector would read past the input's array.
@@ -754,7 +755,7 @@ public final class Int8VectorKernels {
         int from = xOff + (c * h + iy) * w;
         int ix = 0;
         for (; ix < w && from + ix + 2 * LANES <= x.length; ix += 2 * LANES) {
-          ShortVector pairs = ShortVector.fromByteArray(SHORTS, x, from + ix, ByteOrder.LITTLE_ENDIAN);
+          ShortVector pairs = ByteVector.fromArray(PAIRS, x, from + ix).reinterpretAsShorts();
           ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
               .convertShape(VectorOperators.S2F, SUM_FLOATS, 0)).intoArray(p, even + ix / 2);
           ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 8)

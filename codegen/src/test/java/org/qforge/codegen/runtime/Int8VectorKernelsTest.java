@@ -1,8 +1,16 @@
 package org.qforge.codegen.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 
 /**
  * The float-sum convolution kernel at the edge of its exactness bound, and {@link
@@ -141,5 +149,33 @@ class Int8VectorKernelsTest {
         }
       }
     }
+  }
+
+  @Test
+  void kernelsCallNoVectorApiMethodThatLaterJdksRemoved() throws Exception {
+    // The kernels are compiled against JDK 17's jdk.incubator.vector and run on later JDKs too: JDK 22
+    // removed the byte-array and ByteBuffer loads and stores (for MemorySegment ones), and a jar calling
+    // them fails there with NoSuchMethodError (step 29's first version did, found on JDK 25).
+    Set<String> removed = Set.of("fromByteArray", "intoByteArray", "fromByteBuffer", "intoByteBuffer");
+    Set<String> called = new TreeSet<>();
+    try (InputStream in = Int8VectorKernels.class.getResourceAsStream("Int8VectorKernels.class")) {
+      new ClassReader(in.readAllBytes()).accept(new ClassVisitor(Opcodes.ASM9) {
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] ex) {
+          return new MethodVisitor(Opcodes.ASM9) {
+            @Override
+            public void visitMethodInsn(int op, String owner, String method, String d, boolean itf) {
+              if (owner.startsWith("jdk/incubator/vector/")) {
+                called.add(method);
+              }
+            }
+          };
+        }
+      }, 0);
+    }
+    assertTrue(called.contains("fromArray"), "the scan sees the kernels' calls: " + called);
+    Set<String> bad = new TreeSet<>(called);
+    bad.retainAll(removed);
+    assertTrue(bad.isEmpty(), "Vector API methods JDK 22+ removed: " + bad);
   }
 }
