@@ -30,8 +30,9 @@ import org.qforge.ir.Node;
 import org.qforge.ir.Value;
 
 /**
- * The column (im2col) form of an ungrouped integer convolution the row form does not take — strided
- * ones, resnet's stride-2 3×3 and 1×1 downsampling layers — for the runtime's Vector API kernel.
+ * The column (im2col) form of an ungrouped integer convolution the row and phase forms ({@link
+ * RowConvolution}, {@link PhaseRows}) do not take — strided ones, resnet's 1×1 downsampling layers and
+ * its 32→64 stride-2 3×3 one — for the runtime's Vector API kernel.
  * Per batch element:
  *
  * <ol>

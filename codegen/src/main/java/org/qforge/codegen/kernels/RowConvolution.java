@@ -48,7 +48,9 @@ import org.qforge.ir.Value;
  *
  * <p>With symmetric int8 weights, step 2 runs on the runtime's Vector API kernel when it can
  * ({@code Int8VectorKernels.convTaps}, all output channels' rows at once, so the workspace holds
- * {@code O} accumulator rows instead of a block's).
+ * {@code O} accumulator rows instead of a block's). For kernels three rows high the Vector API path
+ * is Winograd's F(2,3) along the height where that applies ({@link WinogradRows}); the scalar loops
+ * then read the weights in its order.
  */
 final class RowConvolution {
   private final ConvShape s;
@@ -214,7 +216,8 @@ final class RowConvolution {
     WinogradRows winograd = relaidOut ? WinogradRows.of(node) : null;
     if (winograd != null) {
       if (starts == null) {
-        // The transforms' bounds need the uncentred input; the direct vector path, weights in the graph's order.
+        // Without the corrections the input would be centred, past the transforms' bounds, and the
+        // direct vector path reads the weights in the graph's order: the scalar loops only.
         perBatch.addAll(scalar);
         return forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new));
       }

@@ -180,18 +180,18 @@ final class WinogradRows {
     return Math.multiplyExact(s.oc(), rowTaps());
   }
 
-  /** Region A: the four sums, and what the requantization's whole vectors read past them. */
-  private int regionA() {
+  /** The four sums, and what the requantization's whole vectors read past them. */
+  private int sumsRegion() {
     return Math.addExact(4 * sumsBlock(), OVERRUN);
   }
 
-  /** Region B: the four transformed planes. */
-  private int regionB() {
+  /** The four transformed planes. */
+  private int planesRegion() {
     return Math.multiplyExact(4, inputBlock());
   }
 
   int workspaceFloats() {
-    return Math.addExact(Math.addExact(regionA(), regionB()), Math.multiplyExact(4, weightsPerRow()));
+    return Math.addExact(Math.addExact(sumsRegion(), planesRegion()), Math.multiplyExact(4, weightsPerRow()));
   }
 
   int workspaceInts() {
@@ -204,7 +204,7 @@ final class WinogradRows {
     Access weight = wq.weightAccess();
     return new Stmt.Invoke("Int8VectorKernels", "winogradWeights",
         List.of(weight.array(), Arena.SCRATCH_F32.param()),
-        List.of(i(weight.offset()), i(floats + regionA() + regionB()), i(weightsPerRow())));
+        List.of(i(weight.offset()), i(floats + sumsRegion() + planesRegion()), i(weightsPerRow())));
   }
 
   /**
@@ -216,13 +216,11 @@ final class WinogradRows {
     ArrayParam floats = Arena.SCRATCH_F32.param();
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int sums = plan.workspaceOffset(node, Arena.SCRATCH_F32);
-    int transformed = sums + regionA();
-    int weights = transformed + regionB();
+    int transformed = sums + sumsRegion();
+    int weights = transformed + planesRegion();
     int table = plan.workspaceOffset(node);
     int pw = PaddedInput.width(s);
-    Value xv = (Value) node.arg("input");
-
-    Access x = Access.of(plan, xv);
+    Access x = Access.of(plan, (Value) node.arg("input"));
     float zeroPoint = IntegerArithmetic.intLiteral(node, "input_zero_point");
     List<Stmt> stmts = new ArrayList<>();
     stmts.add(new Stmt.Invoke("Int8VectorKernels", "winogradInput", List.of(x.array(), floats),
