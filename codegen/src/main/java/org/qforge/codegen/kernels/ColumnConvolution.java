@@ -98,7 +98,7 @@ final class ColumnConvolution {
    */
   static boolean readsPaddedInput(Node node) {
     ConvShape s = ConvShape.of(node);
-    return s.kh() * s.kw() > 1 && AccumulatorStarts.uncentred(node) && ExactFloatSums.hold(node, s.taps());
+    return s.kh() * s.kw() > 1 && ExactFloatSums.holdOverUncentredInput(node, s.taps());
   }
 
   private int sumsElements() {

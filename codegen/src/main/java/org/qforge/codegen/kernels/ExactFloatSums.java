@@ -54,6 +54,15 @@ final class ExactFloatSums {
     return true;
   }
 
+  /**
+   * True if the Vector API kernels can sum {@code node}'s {@code taps} products in floats over its
+   * input as stored ({@link AccumulatorStarts#uncentred}), which the row form over transformed planes
+   * ({@link WinogradRows}), the phase form ({@link PhaseRows}) and the column form's padded copy need.
+   */
+  static boolean holdOverUncentredInput(Node node, long taps) {
+    return WeightQuantization.vectorTypes(node, taps) && AccumulatorStarts.uncentred(node) && hold(node, taps);
+  }
+
   /** The arena the vector kernel of {@code node} sums in: floats where {@link #hold} does, else ints. */
   static Arena sumsArena(Node node, long taps) {
     return hold(node, taps) ? Arena.SCRATCH_F32 : Arena.SCRATCH_I32;

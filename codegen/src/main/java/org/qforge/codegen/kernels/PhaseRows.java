@@ -40,9 +40,6 @@ import org.qforge.ir.Value;
  * form is: same sums, float lanes under {@link ExactFloatSums}' bound. Step 29 in bench/README.md.
  */
 final class PhaseRows {
-  /** Room after each phase plane for what the split's whole vectors write past a row. */
-  private static final int OVERRUN = 16;
-
   private final ConvShape s;
 
   private PhaseRows(ConvShape s) {
@@ -63,8 +60,7 @@ final class PhaseRows {
     ConvShape s = ConvShape.of(node);
     if (s.groups() != 1 || s.stride()[0] != 2 || s.stride()[1] != 2 || s.dil()[0] != 1 || s.dil()[1] != 1
         || s.kh() * s.kw() == 1 || PaddedInput.height(s) % 2 != 0 || PaddedInput.width(s) % 2 != 0
-        || !WeightQuantization.vectorTypes(node, s.taps()) || !AccumulatorStarts.uncentred(node)
-        || !ExactFloatSums.hold(node, s.taps())) {
+        || !ExactFloatSums.holdOverUncentredInput(node, s.taps())) {
       return null;
     }
     PhaseRows phases = new PhaseRows(s);
@@ -76,7 +72,8 @@ final class PhaseRows {
   }
 
   private int planeStride() {
-    return Math.addExact(Math.multiplyExact(PaddedInput.height(s) / 2, halfWidth()), OVERRUN);
+    return Math.addExact(Math.multiplyExact(PaddedInput.height(s) / 2, halfWidth()),
+        VectorKernelCalls.VECTOR_OVERRUN);
   }
 
   /** Positions a channel's row of sums: OH rows of PW/2, padded to whole vectors. */

@@ -30,6 +30,13 @@ final class VectorKernelCalls {
    */
   static final int ROW_MULTIPLE = 16;
 
+  /**
+   * Elements past a row that the kernels writing whole vectors over short rows may touch ({@code
+   * winogradInput}, {@code phases}; at most the widest vector's lanes less one): the workspaces they
+   * write leave this much room after each block.
+   */
+  static final int VECTOR_OVERRUN = 16;
+
   private VectorKernelCalls() {}
 
   /** {@code length} rounded up to {@link #ROW_MULTIPLE}. */

@@ -56,9 +56,6 @@ final class WinogradRows {
   private static final long FLOAT_INTEGERS = 1L << 24;
   /** The largest transformed input: a sum or difference of two int8 values. */
   private static final long MAX_TRANSFORMED_INPUT = 256;
-  /** Elements the transforms' whole vectors may run past a row (at most the widest vector's lanes). */
-  private static final int OVERRUN = 16;
-
   /**
    * The fewest input channels for which the transforms pay: they cost per input and output element,
    * the multiply-adds they save per input channel × output element. resnet20's 3→16 stem took 12.3 µs
@@ -87,9 +84,9 @@ final class WinogradRows {
    */
   static WinogradRows of(Node node) {
     ConvShape s = ConvShape.of(node);
-    if (RowConvolution.of(node) == null || s.c() < MIN_CHANNELS || s.oh() * s.ow() < MIN_OUTPUTS || s.kh() != 3 || s.dil()[0] != 1 || s.oh() % 2 != 0
-        || !WeightQuantization.vectorTypes(node, s.taps()) || !AccumulatorStarts.uncentred(node)
-        || !ExactFloatSums.hold(node, s.taps()) || !transformedSumsExact(node, s)) {
+    if (RowConvolution.of(node) == null || s.c() < MIN_CHANNELS || s.oh() * s.ow() < MIN_OUTPUTS || s.kh() != 3
+        || s.dil()[0] != 1 || s.oh() % 2 != 0 || !ExactFloatSums.holdOverUncentredInput(node, s.taps())
+        || !transformedSumsExact(node, s)) {
       return null;
     }
     return new WinogradRows(s);
@@ -165,7 +162,7 @@ final class WinogradRows {
   /** One transformed input block: C planes, then what the last taps read past them and the transform writes. */
   private int inputBlock() {
     return Math.addExact(Math.addExact(Math.multiplyExact(s.c(), plane()), len()),
-        (s.kw() - 1) * s.dil()[1] + OVERRUN);
+        (s.kw() - 1) * s.dil()[1] + VectorKernelCalls.VECTOR_OVERRUN);
   }
 
   private int sumsBlock() {
@@ -182,7 +179,7 @@ final class WinogradRows {
 
   /** The four sums, and what the requantization's whole vectors read past them. */
   private int sumsRegion() {
-    return Math.addExact(4 * sumsBlock(), OVERRUN);
+    return Math.addExact(4 * sumsBlock(), VectorKernelCalls.VECTOR_OVERRUN);
   }
 
   /** The four transformed planes. */

@@ -374,10 +374,7 @@ class IntegerKernelsTest {
       int[] x = (int[]) shape[0];
       int[] w = (int[]) shape[1];
       Prog p = new Prog();
-      Value q = p.quantize(p.input(x), 0.05, -3, DType.I8);
-      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, w), p.floats(0.004, 0.001, w[0]),
-              p.longs(new long[w[0]]), p.floats(1, -0.5, w[0])),
-          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", shape[2], "dilation", shape[3]));
+      Value c = int8Conv(p, x, w, "padding", shape[2], "dilation", shape[3]);
       assertNotNull(WinogradRows.of(c.producer()), Arrays.toString(w) + ": the F(2,3) form applies");
       Graph g = p.done(p.dequantize(c, 0.05, 4));
       Set<String> calls = vectorKernelCalls(g);
@@ -402,14 +399,14 @@ class IntegerKernelsTest {
         i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
     assertTrue(ExactFloatSums.hold(c.producer(), 100 * 9));
     assertNull(WinogradRows.of(c.producer()));
-    // Nor where the transforms cost more than they save: few input channels, or few outputs a channel.
-    for (int[] x : new int[][] {{1, 4, 10, 10}, {1, 16, 6, 6}, {1, 16, 8, 8}}) {
-      Prog small = new Prog();
-      Value in = small.quantize(small.input(x), 0.05, -3, DType.I8);
-      Value conv = small.op("qforge.quantized_conv2d", List.of(in, small.weights(DType.I8, 8, x[1], 3, 3),
-              small.floats(0.004, 0.001, 8), small.longs(new long[8]), Literal.NONE),
-          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
-      assertEquals(x[1] >= 8 && x[2] * x[3] >= 64, WinogradRows.of(conv.producer()) != null, Arrays.toString(x));
+    // Nor where the transforms cost more than they save: 4 input channels, or 6 × 6 outputs a channel;
+    // 16 channels on 8 × 8 do take it.
+    Object[][] sizes = {{new int[] {1, 4, 10, 10}, false}, {new int[] {1, 16, 6, 6}, false},
+        {new int[] {1, 16, 8, 8}, true}};
+    for (Object[] size : sizes) {
+      int[] x = (int[]) size[0];
+      Value conv = int8Conv(new Prog(), x, new int[] {8, x[1], 3, 3}, "padding", new int[] {1});
+      assertEquals(size[1], WinogradRows.of(conv.producer()) != null, Arrays.toString(x));
     }
     Graph g = p.done(p.dequantize(c, 0.05, 4));
     Set<String> calls = vectorKernelCalls(g);
@@ -430,10 +427,7 @@ class IntegerKernelsTest {
       int[] x = (int[]) shape[0];
       int[] w = (int[]) shape[1];
       Prog p = new Prog();
-      Value q = p.quantize(p.input(x), 0.05, -3, DType.I8);
-      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, w), p.floats(0.004, 0.001, w[0]),
-              p.longs(new long[w[0]]), p.floats(1, -0.5, w[0])),
-          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", shape[2], "stride", new int[] {2}));
+      Value c = int8Conv(p, x, w, "padding", shape[2], "stride", new int[] {2});
       assertNotNull(PhaseRows.of(c.producer()), Arrays.toString(x) + ": the phase form applies");
       Graph g = p.done(p.dequantize(c, 0.05, 4));
       Set<String> calls = vectorKernelCalls(g);
@@ -443,13 +437,23 @@ class IntegerKernelsTest {
     // Not for 1×1 kernels, odd padded sizes, or rows that drop too many positions (9 for 8 outputs).
     for (int[][] shape : new int[][][] {{{1, 8, 16, 16}, {1, 1}, {0}}, {{1, 8, 15, 16}, {3, 3}, {1}},
         {{1, 8, 16, 16}, {3, 3}, {1}}}) {
-      Prog p = new Prog();
-      Value q = p.quantize(p.input(shape[0]), 0.05, -3, DType.I8);
-      Value c = p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, 4, 8, shape[1][0], shape[1][1]),
-              p.floats(0.004, 0.001, 4), p.longs(new long[4]), Literal.NONE),
-          i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", shape[2], "stride", new int[] {2}));
+      Value c = int8Conv(new Prog(), shape[0], new int[] {4, 8, shape[1][0], shape[1][1]}, "padding", shape[2],
+          "stride", new int[] {2});
       assertNull(PhaseRows.of(c.producer()), Arrays.deepToString(shape));
     }
+  }
+
+  /**
+   * A conv2d of {@code p}'s int8 input of {@code x} dims (scale 0.05, zero point −3) with random int8
+   * weights of {@code w} dims and a bias, into int8 (scale 0.05, zero point 4), with {@code named} literals.
+   */
+  private static Value int8Conv(Prog p, int[] x, int[] w, Object... named) {
+    Value q = p.quantize(p.input(x), 0.05, -3, DType.I8);
+    List<Object> literals = new ArrayList<>(List.of("input_scale", 0.05, "input_zero_point", -3));
+    literals.addAll(Arrays.asList(named));
+    return p.op("qforge.quantized_conv2d", List.of(q, p.weights(DType.I8, w), p.floats(0.004, 0.001, w[0]),
+            p.longs(new long[w[0]]), p.floats(1, -0.5, w[0])),
+        i8out(0.05, 4, literals.toArray()));
   }
 
   @Test
