@@ -82,10 +82,11 @@ final class IntegerConvKernel implements KernelGenerator {
     return rows || columns || PhaseRows.of(node) != null ? AccumulatorStarts.of(node) : null;
   }
 
-  /** The weight of a conv that takes the F(2,3) form ({@link WinogradRows}), stored by kernel row. */
+  /** The weight of a conv that takes an F(2,3) form ({@link WinogradForm}), stored by kernel row or column. */
   @Override
   public Tensor relayout(Node node, Value constant, Tensor tensor) {
-    return constant == node.arg("weight") && WinogradRows.of(node) != null ? WinogradRows.relayout(node, tensor) : null;
+    WinogradForm winograd = constant == node.arg("weight") ? WinogradForm.of(node) : null;
+    return winograd == null ? null : winograd.relayout(node, tensor);
   }
 
   @Override

@@ -49,7 +49,7 @@ import org.qforge.ir.Value;
  * <p>With symmetric int8 weights, step 2 runs on the runtime's Vector API kernel when it can
  * ({@code Int8VectorKernels.convTaps}, all output channels' rows at once, so the workspace holds
  * {@code O} accumulator rows instead of a block's). For kernels three rows high the Vector API path
- * is Winograd's F(2,3) along the height where that applies ({@link WinogradRows}); the scalar loops
+ * is Winograd's F(2,3) along the height or the width where that applies ({@link WinogradForm}); the scalar loops
  * then read the weights in its order.
  */
 final class RowConvolution {
@@ -90,7 +90,7 @@ final class RowConvolution {
     if (!WeightQuantization.vectorTypes(node, s.taps())) {
       return scalar;
     }
-    WinogradRows winograd = WinogradRows.of(node);
+    WinogradForm winograd = WinogradForm.of(node);
     if (winograd != null) {
       return Math.max(scalar, winograd.workspaceInts());
     }
@@ -100,7 +100,7 @@ final class RowConvolution {
   }
 
   int workspaceFloats(Node node) {
-    WinogradRows winograd = WinogradRows.of(node);
+    WinogradForm winograd = WinogradForm.of(node);
     if (winograd != null) {
       return winograd.workspaceFloats();
     }
@@ -142,8 +142,9 @@ final class RowConvolution {
     Value xv = (Value) node.arg("input");
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
-    // Stored for the F(2,3) form, whose transform reads whole blocks of kernel rows.
+    // Stored for the F(2,3) form, whose transform reads whole blocks of kernel rows or columns.
     boolean relaidOut = plan.relaidOut((Value) node.arg("weight"));
+    WinogradForm winograd = relaidOut ? WinogradForm.of(node) : null;
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int padded = plan.workspaceOffset(node);
     int accRow = padded + paddedElements();
@@ -183,7 +184,7 @@ final class RowConvolution {
     }
     List<Stmt> perTap = new ArrayList<>();
     for (int b = 0; b < block; b++) {
-      Expr weightIndex = relaidOut ? WinogradRows.storedIndex(s, add(v(o), i(b)), v(ci), v(ky), v(kx))
+      Expr weightIndex = winograd != null ? winograd.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
           : add(mul(add(mul(add(mul(add(v(o), i(b)), i(s.c())), v(ci)), i(s.kh())), v(ky)), i(s.kw())), v(kx));
       perTap.add(assign(wv[b], wq.centredWeight(wq.weightElement(weightIndex), wz[b])));
     }
@@ -213,7 +214,6 @@ final class RowConvolution {
     }
     // Uncentred where the plan holds the starts and the requantize kernel adds them.
     Slot starts = VectorKernelCalls.requantizable(wq, output, out) ? plan.derivedConstant(node) : null;
-    WinogradRows winograd = relaidOut ? WinogradRows.of(node) : null;
     if (winograd != null) {
       if (starts == null) {
         // Without the corrections the input would be centred, past the transforms' bounds, and the

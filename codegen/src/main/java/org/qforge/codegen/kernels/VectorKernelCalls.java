@@ -103,7 +103,7 @@ final class VectorKernelCalls {
   }
 
   /**
-   * Requantizes the four sums of a convolution's F(2,3) form ({@link WinogradRows}) on the Vector API:
+   * Requantizes the four sums of a convolution's F(2,3) form along the height ({@link WinogradRows}) on the Vector API:
    * Aᵀ on sums {@code m[mOff + i·block + o·len + r·width + x]} of each channel o and pair of rows r,
    * then the requantization {@link #requantize} does, into output element {@code outOff + (o·2·pairs + 2r + a)·cols + x};
    * null where {@link #requantizable} is false.
@@ -119,6 +119,25 @@ final class VectorKernelCalls {
     List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(Arena.SCRATCH_F32, wq, out));
     arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
     return new Stmt.Invoke("Int8VectorKernels", "requantizeWinograd", arrays, args);
+  }
+
+  /**
+   * Requantizes the four sums of a convolution's F(2,3) form along the width ({@link WinogradColumns})
+   * on the Vector API: Aᵀ on sums {@code m[mOff + i·block + o·len + p]} of each channel o and pair of
+   * columns p, then the requantization {@link #requantize} does, into output elements {@code outOff +
+   * o·2·positions + 2p + a}; null where {@link #requantizable} is false.
+   */
+  static Stmt requantizeWinogradColumns(WeightQuantization wq, IntegerArithmetic.Output output, Access out,
+      Slot starts, int mOff, int block, int len, Expr outOff, int channels, int positions) {
+    if (!requantizable(wq, output, out)) {
+      return null;
+    }
+    List<Expr> args = new ArrayList<>(List.of(i(mOff), i(block), i(len), out.index(outOff), i(channels),
+        i(positions), i(starts == null ? -1 : starts.offset())));
+    args.addAll(requantizeTail(wq, output));
+    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(Arena.SCRATCH_F32, wq, out));
+    arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
+    return new Stmt.Invoke("Int8VectorKernels", "requantizeWinogradColumns", arrays, args);
   }
 
   /**

@@ -52,24 +52,7 @@ import org.qforge.ir.Value;
  * <p>Workspace (floats): the four sums, the four transformed planes, the transformed weights. Ints:
  * the table of tap offsets.
  */
-final class WinogradRows {
-  private static final long FLOAT_INTEGERS = 1L << 24;
-  /** The largest transformed input: a sum or difference of two int8 values. */
-  private static final long MAX_TRANSFORMED_INPUT = 256;
-  /**
-   * The fewest input channels for which the transforms pay: they cost per input and output element,
-   * the multiply-adds they save per input channel × output element. resnet20's 3→16 stem took 12.3 µs
-   * this way against 10.6, its 16→16 layers 30.0 against 32.4 (bench/README.md, step 27).
-   */
-  private static final int MIN_CHANNELS = 8;
-  /**
-   * The fewest output positions a channel for which the transforms pay: the weights' transform is paid
-   * once a layer and run, whatever the plane's size. digits_rescnn's 32→32 layer on 4 × 4 took 6.8–7.1 µs
-   * this way against 5.5–5.6, its 16→32 layer on 8 × 8 4.9–5.0 against 5.7–5.8, resnet20's 64→64 layers
-   * on 8 × 8 31.4 against 37.2 (bench/README.md, step 27).
-   */
-  private static final int MIN_OUTPUTS = 64;
-
+final class WinogradRows implements WinogradForm {
   private final ConvShape s;
 
   private WinogradRows(ConvShape s) {
@@ -77,58 +60,27 @@ final class WinogradRows {
   }
 
   /**
-   * The F(2,3) form of {@code node}, or null where it does not apply: a stride-1 ungrouped row-form
-   * conv of at least {@link #MIN_CHANNELS} input channels and {@link #MIN_OUTPUTS} outputs a channel, three
-   * kernel rows undilated, an even number of output rows, and the Vector API sums in
-   * floats over the uncentred input, exact by the bounds above.
+   * The F(2,3) form along the height of {@code node}, or null where it does not apply: where {@link
+   * WinogradForm#applies}, three kernel rows undilated and an even number of output rows.
    */
   static WinogradRows of(Node node) {
     ConvShape s = ConvShape.of(node);
-    if (RowConvolution.of(node) == null || s.c() < MIN_CHANNELS || s.oh() * s.ow() < MIN_OUTPUTS || s.kh() != 3
-        || s.dil()[0] != 1 || s.oh() % 2 != 0 || !ExactFloatSums.holdOverUncentredInput(node, s.taps())
-        || !transformedSumsExact(node, s)) {
+    if (s.kh() != 3 || s.dil()[0] != 1 || s.oh() % 2 != 0 || !WinogradForm.applies(node, s, false)) {
       return null;
     }
     return new WinogradRows(s);
   }
 
-  /** True if every channel's four transformed sums stay below 2^24 (see above). */
-  private static boolean transformedSumsExact(Node node, ConvShape s) {
-    Value w = (Value) node.arg("weight");
-    byte[] bytes = node.graph().constant(w.name()).tensor().bytes();
-    for (int o = 0; o < s.oc(); o++) {
-      long[] sums = new long[4];
-      for (int c = 0; c < s.c(); c++) {
-        for (int kx = 0; kx < s.kw(); kx++) {
-          int at = (o * s.c() + c) * 3 * s.kw() + kx;
-          long g0 = bytes[at];
-          long g1 = bytes[at + s.kw()];
-          long g2 = bytes[at + 2 * s.kw()];
-          sums[0] += Math.abs(2 * g0);
-          sums[1] += Math.abs(g0 + g1 + g2);
-          sums[2] += Math.abs(g0 - g1 + g2);
-          sums[3] += Math.abs(2 * g2);
-        }
-      }
-      for (long sum : sums) {
-        if (sum * MAX_TRANSFORMED_INPUT > FLOAT_INTEGERS) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
   /** The weight stored row-major over the kernel's height, [kH][O][C][kW], for {@code winogradWeights}. */
-  static Tensor relayout(Node node, Tensor tensor) {
-    ConvShape s = ConvShape.of(node);
+  @Override
+  public Tensor relayout(Node node, Tensor tensor) {
     byte[] graphOrder = tensor.bytes();
     byte[] rows = new byte[graphOrder.length];
     for (int o = 0; o < s.oc(); o++) {
       for (int c = 0; c < s.c(); c++) {
         for (int ky = 0; ky < s.kh(); ky++) {
           for (int kx = 0; kx < s.kw(); kx++) {
-            rows[storedIndex(s, o, c, ky, kx)] = graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
+            rows[storedIndex(o, c, ky, kx)] = graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
           }
         }
       }
@@ -136,12 +88,12 @@ final class WinogradRows {
     return Tensor.ofBytes(tensor.dtype(), rows, tensor.dims());
   }
 
-  private static int storedIndex(ConvShape s, int o, int c, int ky, int kx) {
+  private int storedIndex(int o, int c, int ky, int kx) {
     return ((ky * s.oc() + o) * s.c() + c) * s.kw() + kx;
   }
 
-  /** Where weight (o, c, ky, kx) is stored after {@link #relayout}, for the scalar loops. */
-  static Expr storedIndex(ConvShape s, Expr o, Expr c, Expr ky, Expr kx) {
+  @Override
+  public Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx) {
     return add(mul(add(mul(add(mul(ky, i(s.oc())), o), i(s.c())), c), i(s.kw())), kx);
   }
 
@@ -155,7 +107,8 @@ final class WinogradRows {
   }
 
   /** Positions {@code convTaps} sums per channel: a plane, padded to whole vectors. */
-  private int len() {
+  @Override
+  public int len() {
     return VectorKernelCalls.paddedRow(plane());
   }
 
@@ -187,16 +140,18 @@ final class WinogradRows {
     return Math.multiplyExact(4, inputBlock());
   }
 
-  int workspaceFloats() {
+  @Override
+  public int workspaceFloats() {
     return Math.addExact(Math.addExact(sumsRegion(), planesRegion()), Math.multiplyExact(4, weightsPerRow()));
   }
 
-  int workspaceInts() {
+  @Override
+  public int workspaceInts() {
     return rowTaps();
   }
 
-  /** The weights' transform, once a run, before the batch loop. */
-  Stmt weights(Node node, ExecutionPlan plan, WeightQuantization wq) {
+  @Override
+  public Stmt weights(Node node, ExecutionPlan plan, WeightQuantization wq) {
     int floats = plan.workspaceOffset(node, Arena.SCRATCH_F32);
     Access weight = wq.weightAccess();
     return new Stmt.Invoke("Int8VectorKernels", "winogradWeights",
@@ -204,12 +159,8 @@ final class WinogradRows {
         List.of(i(weight.offset()), i(floats + sumsRegion() + planesRegion()), i(weightsPerRow())));
   }
 
-  /**
-   * A batch element's statements; {@code starts} are the zero-point corrections, so the caller has
-   * checked that {@link VectorKernelCalls#requantizable} holds (the transforms' bounds need the input
-   * uncentred).
-   */
-  List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n) {
+  @Override
+  public List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n) {
     ArrayParam floats = Arena.SCRATCH_F32.param();
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int sums = plan.workspaceOffset(node, Arena.SCRATCH_F32);

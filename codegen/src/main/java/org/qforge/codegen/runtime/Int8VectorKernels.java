@@ -1,5 +1,8 @@
 package org.qforge.codegen.runtime;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -51,6 +54,12 @@ public final class Int8VectorKernels {
   private static final boolean WIDE = INTS.vectorBitSize() == 512;
   private static final VectorSpecies<Double> DOUBLES_8 = DoubleVector.SPECIES_512;
   private static final VectorSpecies<Byte> BYTES_8 = ByteVector.SPECIES_64;
+  /** A byte array's eight bytes from an index as one little-endian long ({@link #requantizeWinogradColumns}). */
+  private static final VarHandle BYTES_AS_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /** Where lane k's pair of output bytes goes in its long: 16·(k mod 4) bits up. */
+  private static final LongVector PAIR_SHIFTS = LongVector.fromArray(LongVector.SPECIES_512, new long[] {0, 16, 32, 48, 0, 16, 32, 48}, 0);
+  private static final LongVector FIRST_FOUR = LongVector.fromArray(LongVector.SPECIES_512, new long[] {-1, -1, -1, -1, 0, 0, 0, 0}, 0);
+  private static final LongVector LAST_FOUR = LongVector.fromArray(LongVector.SPECIES_512, new long[] {0, 0, 0, 0, -1, -1, -1, -1}, 0);
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
   /**
    * 1.5·2^52, even: t + MAGIC is MAGIC + rint(t) exactly for |t| &lt; 2^51 (the sum lands where
@@ -975,6 +984,162 @@ public final class Int8VectorKernels {
     }
   }
 
+  /**
+   * The input of F(2,3) along the width ({@code WinogradColumns}), from the stored int8 input of
+   * {@code channels} images of {@code h} rows of {@code 2·half} bytes ({@code x[xOff + (c·h + iy)·2·half + ix]}),
+   * padded by one column each side and {@code top} rows above with the zero point: for every channel
+   * c, padded row py &lt; {@code planeRows} (input row py − top, all zero points outside) and pair of
+   * output columns j &lt; {@code half}, with d_k padded column 2j + k of the row, four values u_i at
+   * {@code u[uOff + i·block + c·planeRows·half + py·half + j]}: u_0 = d_0 − d_2, u_1 = d_1 + d_2,
+   * u_2 = d_2 − d_1, u_3 = d_1 − d_3 (the rows of Bᵀ). Integers of at most 256 in magnitude, so exact.
+   *
+   * <p>Three passes. First each channel's even and odd input bytes ({@link #phases}' two shifts of
+   * 16-bit lanes) go where they are a d_k, the whole image as one run of pairs (its rows are
+   * contiguous and a plane row holds a row's pairs): input column 2m is padded column 2m + 1, d_1 of
+   * pair m and d_3 of pair m − 1; column 2m + 1 is d_2 of pair m and d_0 of pair m + 1. So d_0 and
+   * d_3 are the same runs one position later and earlier; what they write across a row's ends are
+   * border cells. Whole vectors run past an image into cells later channels or the next passes
+   * write again, and one element before it: the caller leaves {@code 2·LANES} writable elements after
+   * each block's planes and one before the fourth. Then the padding rows and each input row's two
+   * border cells. Then Bᵀ in place over all channels' planes: each position's four d_k give its u_i.
+   */
+  public static void winogradColumnsInput(byte[] x, float[] u, int xOff, int uOff, int channels, int h, int top,
+      int half, int planeRows, int block, float zeroPoint) {
+    int plane = planeRows * half;
+    int rows = Math.min(h, planeRows - top);
+    int pairs = rows * half;
+    for (int c = 0; c < channels; c++) {
+      int from = xOff + c * h * 2 * half;
+      int at = uOff + c * plane + top * half;
+      int m = 0;
+      for (; m < pairs && from + 2 * m + 2 * LANES <= x.length; m += LANES) {
+        ShortVector bytes = ByteVector.fromArray(PAIRS, x, from + 2 * m).reinterpretAsShorts();
+        FloatVector even = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
+            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+        FloatVector odd = (FloatVector) bytes.lanewise(VectorOperators.ASHR, 8)
+            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+        odd.intoArray(u, at + m + 1);
+        odd.intoArray(u, at + block + m);
+        even.intoArray(u, at + 2 * block + m);
+        even.intoArray(u, at + 3 * block + m - 1);
+      }
+      for (; m < pairs; m++) {
+        float even = x[from + 2 * m];
+        float odd = x[from + 2 * m + 1];
+        u[at + m + 1] = odd;
+        u[at + block + m] = odd;
+        u[at + 2 * block + m] = even;
+        u[at + 3 * block + m - 1] = even;
+      }
+    }
+    for (int c = 0; c < channels; c++) {
+      for (int py = 0; py < planeRows; py++) {
+        int row = uOff + c * plane + py * half;
+        if (py < top || py >= top + rows) {
+          for (int j = row; j < row + half; j++) {
+            u[j] = zeroPoint;
+            u[j + block] = zeroPoint;
+            u[j + 2 * block] = zeroPoint;
+            u[j + 3 * block] = zeroPoint;
+          }
+        } else {
+          u[row] = zeroPoint;
+          u[row + 3 * block + half - 1] = zeroPoint;
+        }
+      }
+    }
+    int n = channels * plane;
+    int j = 0;
+    for (; j + LANES <= n; j += LANES) {
+      int at = uOff + j;
+      FloatVector d0 = FloatVector.fromArray(SUM_FLOATS, u, at);
+      FloatVector d2 = FloatVector.fromArray(SUM_FLOATS, u, at + block);
+      FloatVector d1 = FloatVector.fromArray(SUM_FLOATS, u, at + 2 * block);
+      FloatVector d3 = FloatVector.fromArray(SUM_FLOATS, u, at + 3 * block);
+      d0.sub(d2).intoArray(u, at);
+      d1.add(d2).intoArray(u, at + block);
+      d2.sub(d1).intoArray(u, at + 2 * block);
+      d1.sub(d3).intoArray(u, at + 3 * block);
+    }
+    for (; j < n; j++) {
+      int at = uOff + j;
+      float d0 = u[at];
+      float d2 = u[at + block];
+      float d1 = u[at + 2 * block];
+      float d3 = u[at + 3 * block];
+      u[at] = d0 - d2;
+      u[at + block] = d1 + d2;
+      u[at + 2 * block] = d2 - d1;
+      u[at + 3 * block] = d1 - d3;
+    }
+  }
+
+  /**
+   * The output of F(2,3) along the width, requantized: from the four sums m_i of each channel o &lt;
+   * {@code channels} and position p = oy·half + j &lt; {@code positions} ({@code m[mOff + i·block + o·len + p]}),
+   * the convolution's sums of columns 2j and 2j + 1 of row oy, (m_0 + (m_1 + m_2)) / 2 and ((m_1 − m_2) − m_3) / 2,
+   * requantized as {@link #requantizeWinograd} does into {@code out[outOff + o·2·positions + 2p + a]}:
+   * the output row is 2·half wide, so a pair's two columns are adjacent bytes. Exact for the same
+   * reasons.
+   *
+   * <p>Eight positions a pass: the eight left columns' bytes are stored where the sixteen outputs go,
+   * the eight right ones after them, then the two halves are read back as longs and interleaved by
+   * shifts and masks ({@link #spreadBytes}). The Vector API routes to adjacent bytes — a conversion to
+   * 16-bit lanes, a two-vector rearrange — were not intrinsified or were slow on JDK 17 in the model
+   * (bench/README.md, step 30).
+   */
+  public static void requantizeWinogradColumns(float[] m, float[] scales, float[] bias, byte[] out, int[] start,
+      int mOff, int block, int len, int outOff, int channels, int positions, int startOff, int scalesOff,
+      int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
+    boolean hasBias = biasOff >= 0;
+    long low = Double.doubleToRawLongBits(MAGIC + min);
+    long high = Double.doubleToRawLongBits(MAGIC + max);
+    for (int o = 0; o < channels; o++) {
+      double mul = inScale * (double) scales[scalesOff + o];
+      double b = hasBias ? (double) bias[biasOff + o] : 0.0;
+      double c = startOff >= 0 ? start[startOff + o] : 0;
+      int a = mOff + o * len;
+      int q = outOff + o * 2 * positions;
+      int p = 0;
+      if (WIDE) {
+        for (; p + 8 <= positions && a + 3 * block + p + LANES <= m.length; p += 8) {
+          FloatVector m0 = FloatVector.fromArray(SUM_FLOATS, m, a + p);
+          FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + p);
+          FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + p);
+          FloatVector m3 = FloatVector.fromArray(SUM_FLOATS, m, a + 3 * block + p);
+          DoubleVector left = ((DoubleVector) m0.add(m1.add(m2)).mul(0.5f)
+              .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
+          DoubleVector right = ((DoubleVector) m1.sub(m2).sub(m3).mul(0.5f)
+              .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
+          if (hasBias) {
+            left = left.add(b);
+            right = right.add(b);
+          }
+          // Lane k's two bytes moved to bits 16·(k mod 4), then lanes 0–3 and 4–7 or-ed into the two longs.
+          LongVector pairs = quantizedBits(left, outScale, zeroPoint, low, high).and(0xff)
+              .or(quantizedBits(right, outScale, zeroPoint, low, high).and(0xff).lanewise(VectorOperators.LSHL, 8))
+              .lanewise(VectorOperators.LSHL, PAIR_SHIFTS);
+          BYTES_AS_LONG.set(out, q + 2 * p, pairs.and(FIRST_FOUR).reduceLanes(VectorOperators.OR));
+          BYTES_AS_LONG.set(out, q + 2 * p + 8, pairs.and(LAST_FOUR).reduceLanes(VectorOperators.OR));
+        }
+      }
+      for (; p < positions; p++) {
+        float m0 = m[a + p];
+        float m1 = m[a + block + p];
+        float m2 = m[a + 2 * block + p];
+        float m3 = m[a + 3 * block + p];
+        double left = ((double) ((m0 + (m1 + m2)) * 0.5f) + c) * mul;
+        double right = ((double) ((m1 - m2 - m3) * 0.5f) + c) * mul;
+        if (hasBias) {
+          left = left + b;
+          right = right + b;
+        }
+        out[q + 2 * p] = quantizedLane(left, outScale, zeroPoint, low, high);
+        out[q + 2 * p + 1] = quantizedLane(right, outScale, zeroPoint, low, high);
+      }
+    }
+  }
+
   private static FloatVector widenedFloats(byte[] w, int at) {
     return (FloatVector) ByteVector.fromArray(BYTES, w, at).convertShape(VectorOperators.B2F, SUM_FLOATS, 0);
   }
@@ -1383,8 +1548,12 @@ public final class Int8VectorKernels {
    * ({@code vpmaxsq}); the requantization of resnet20's 16→16 layer 7.5 → 4.3 µs (bench/README.md).
    */
   private static ByteVector quantizedLanes(DoubleVector real, double outScale, double zeroPoint, long low, long high) {
-    LongVector u = real.div(outScale).add(MAGIC).add(zeroPoint).reinterpretAsLongs().max(low).min(high);
-    return (ByteVector) u.convertShape(VectorOperators.L2B, BYTES_8, 0);
+    return (ByteVector) quantizedBits(real, outScale, zeroPoint, low, high).convertShape(VectorOperators.L2B, BYTES_8, 0);
+  }
+
+  /** {@link #quantizedLanes} before the narrowing: each lane's byte in the low bits of a long. */
+  private static LongVector quantizedBits(DoubleVector real, double outScale, double zeroPoint, long low, long high) {
+    return real.div(outScale).add(MAGIC).add(zeroPoint).reinterpretAsLongs().max(low).min(high);
   }
 
   /**

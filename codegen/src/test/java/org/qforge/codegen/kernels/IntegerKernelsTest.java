@@ -415,6 +415,61 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void winogradColumnsGiveTheRowFormsBits() throws Exception {
+    // F(2,3) along the width (WinogradColumns) where it applies and its planes are a quarter shorter
+    // or more: 8 × 8 outputs (4 pairs a row: whole vectors run over many rows), two batch elements and
+    // 13 output channels; a kernel two rows high without height padding (no height form; the first
+    // row's d_3 run starts one cell before the plane) on rows of 11 pairs; height dilation 2 with
+    // height padding 2 (taps two plane rows apart).
+    Object[][] shapes = {
+        {new int[] {2, 9, 8, 8}, new int[] {13, 9, 3, 3}, new int[] {1}, new int[] {1}},
+        {new int[] {1, 8, 9, 22}, new int[] {6, 8, 2, 3}, new int[] {0, 1}, new int[] {1}},
+        {new int[] {1, 8, 10, 12}, new int[] {4, 8, 3, 3}, new int[] {2, 1}, new int[] {2, 1}},
+    };
+    for (Object[] shape : shapes) {
+      int[] x = (int[]) shape[0];
+      int[] w = (int[]) shape[1];
+      Prog p = new Prog();
+      Value c = int8Conv(p, x, w, "padding", shape[2], "dilation", shape[3]);
+      assertTrue(WinogradForm.of(c.producer()) instanceof WinogradColumns, Arrays.toString(x) + ": the width form");
+      Graph g = p.done(p.dequantize(c, 0.05, 4));
+      Set<String> calls = vectorKernelCalls(g);
+      assertTrue(calls.containsAll(Set.of("winogradWeights", "winogradColumnsInput", FLOAT_CONV_TAPS,
+          "requantizeWinogradColumns")), "the width form's transforms around the float sums: " + calls);
+      assertBitIdentical(g, 2, 0.05);
+    }
+  }
+
+  @Test
+  void winogradFormsAreChosenByPlaneLengthAndBound() throws Exception {
+    // resnet20's shapes: on 8 × 8 the width form sums 32 positions a plane against 48; on 16 × 16
+    // (128 against 144) and 32 × 32 (512 against 544) the height form stays (bench/README.md, step 30).
+    Object[][] sizes = {{8, WinogradColumns.class}, {16, WinogradRows.class}, {32, WinogradRows.class}};
+    for (Object[] size : sizes) {
+      int hw = (int) size[0];
+      Value conv = int8Conv(new Prog(), new int[] {1, 16, hw, hw}, new int[] {8, 16, 3, 3}, "padding", new int[] {1});
+      assertEquals(size[1], WinogradForm.of(conv.producer()).getClass(), hw + " × " + hw);
+    }
+    // 100 channels whose only nonzero kernel column is the first, weights ±127: along the width V_0 =
+    // 2·g_0 sums to 2 · 38,100 · 256 = 19.5 M > 2^24, so no width form; along the height each row
+    // sum g_0 + g_1 + g_2 stays within the bound, so the height form.
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 100, 8, 8), 0.05, -3, DType.I8);
+    byte[] w = new byte[2 * 100 * 9];
+    for (int k = 0; k < w.length; k++) {
+      w[k] = (byte) (k % 3 != 0 ? 0 : (k * 7919) % 2 == 0 ? -127 : 127);
+    }
+    Value c = p.op("qforge.quantized_conv2d", List.of(q, p.constant(Tensor.ofBytes(DType.I8, w, 2, 100, 3, 3)),
+            p.floats(0.0001, 0.00001, 2), p.longs(new long[2]), p.floats(1, -0.5, 2)),
+        i8out(0.05, 4, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}));
+    assertNull(WinogradColumns.of(c.producer()));
+    assertTrue(WinogradForm.of(c.producer()) instanceof WinogradRows);
+    Graph g = p.done(p.dequantize(c, 0.05, 4));
+    assertTrue(vectorKernelCalls(g).contains("winogradInput"));
+    assertBitIdentical(g, 2, 0.05);
+  }
+
+  @Test
   void phaseRowsGiveTheDirectLoopsBits() throws Exception {
     // Stride-2 convs as the row form over the input's four phases (PhaseRows): rows of 30 and 34 bytes
     // (a whole vector of shorts and a rest that runs past the row), 13 output channels (blocks of eight,

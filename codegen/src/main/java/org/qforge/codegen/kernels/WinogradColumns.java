@@ -1,0 +1,194 @@
+package org.qforge.codegen.kernels;
+
+import static org.qforge.codegen.loop.Kb.add;
+import static org.qforge.codegen.loop.Kb.f;
+import static org.qforge.codegen.loop.Kb.forLoop;
+import static org.qforge.codegen.loop.Kb.i;
+import static org.qforge.codegen.loop.Kb.intVar;
+import static org.qforge.codegen.loop.Kb.mul;
+import static org.qforge.codegen.loop.Kb.store;
+import static org.qforge.codegen.loop.Kb.v;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.qforge.codegen.loop.ArrayParam;
+import org.qforge.codegen.loop.Expr;
+import org.qforge.codegen.loop.Local;
+import org.qforge.codegen.loop.Stmt;
+import org.qforge.codegen.plan.Arena;
+import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.codegen.plan.Slot;
+import org.qforge.ir.Node;
+import org.qforge.ir.Tensor;
+import org.qforge.ir.Value;
+
+/**
+ * The Vector API path of a row-form convolution ({@link RowConvolution}) with a kernel three columns
+ * wide and one column of padding each side, computed with Winograd's F(2,3) along the width: each
+ * pair of output columns from four transformed input columns and four transformed weight columns.
+ * The transposed twin of {@link WinogradRows}, for the planes it leaves shorter: a position here is a
+ * pair of output columns of one row, and the kernel's height stays a column of taps, one plane row
+ * apart, so a plane has OH · OW/2 positions and no padding columns (the height form's rows carry
+ * OW + 2 columns). Per batch element:
+ *
+ * <ol>
+ *   <li>Bᵀ on each group of four padded columns 2j … 2j + 3 of every padded row, straight from the
+ *       int8 input ({@code Int8VectorKernels.winogradColumnsInput}): four planes u_i of PH rows of OW/2;
+ *   <li>for each i, the sums over u_i with the weight columns V_i of 2G·g ({@code convTaps} with C·kH
+ *       taps);
+ *   <li>Aᵀ on the four sums, halved, requantized with the zero-point corrections as they are computed,
+ *       the two columns of a pair stored as adjacent bytes ({@code requantizeWinogradColumns}).
+ * </ol>
+ *
+ * <p>Exactness as for {@link WinogradRows}, with the transform's taps along the width ({@link
+ * WinogradForm#applies}). The weights are stored column-major over the kernel's width, [kW][O][C][kH]
+ * ({@link #relayout}), still int8.
+ *
+ * <p>Workspace (floats): the four sums, the four transformed planes, the transformed weights. Ints:
+ * the table of tap offsets.
+ */
+final class WinogradColumns implements WinogradForm {
+  private final ConvShape s;
+
+  private WinogradColumns(ConvShape s) {
+    this.s = s;
+  }
+
+  /**
+   * The F(2,3) form along the width of {@code node}, or null where it does not apply: where {@link
+   * WinogradForm#applies}, three kernel columns undilated, one column of padding each side (so each
+   * output row is as wide as the input's) and an even output width.
+   */
+  static WinogradColumns of(Node node) {
+    ConvShape s = ConvShape.of(node);
+    if (s.kw() != 3 || s.dil()[1] != 1 || s.pad()[1] != 1 || s.ow() % 2 != 0 || s.ow() != s.w()
+        || !WinogradForm.applies(node, s, true)) {
+      return null;
+    }
+    return new WinogradColumns(s);
+  }
+
+  /** The weight stored column-major over the kernel's width, [kW][O][C][kH], for {@code winogradWeights}. */
+  @Override
+  public Tensor relayout(Node node, Tensor tensor) {
+    byte[] graphOrder = tensor.bytes();
+    byte[] columns = new byte[graphOrder.length];
+    for (int o = 0; o < s.oc(); o++) {
+      for (int c = 0; c < s.c(); c++) {
+        for (int ky = 0; ky < s.kh(); ky++) {
+          for (int kx = 0; kx < s.kw(); kx++) {
+            columns[((kx * s.oc() + o) * s.c() + c) * s.kh() + ky] =
+                graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
+          }
+        }
+      }
+    }
+    return Tensor.ofBytes(tensor.dtype(), columns, tensor.dims());
+  }
+
+  @Override
+  public Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx) {
+    return add(mul(add(mul(add(mul(kx, i(s.oc())), o), i(s.c())), c), i(s.kh())), ky);
+  }
+
+  /** Pairs of output columns in a row. */
+  private int half() {
+    return s.ow() / 2;
+  }
+
+  /** Rows of a transformed plane: the padded input's. */
+  private int planeRows() {
+    return PaddedInput.height(s);
+  }
+
+  private int plane() {
+    return Math.multiplyExact(planeRows(), half());
+  }
+
+  /** Positions of a plane that are outputs: OH rows of OW/2 pairs. */
+  private int positions() {
+    return Math.multiplyExact(s.oh(), half());
+  }
+
+  @Override
+  public int len() {
+    return VectorKernelCalls.paddedRow(positions());
+  }
+
+  /**
+   * One transformed input block: C planes, then what the last taps read past them ({@code len} less
+   * the outputs, whole vectors) and what the transform's whole vectors write past them.
+   */
+  private int inputBlock() {
+    return Math.addExact(Math.addExact(Math.multiplyExact(s.c(), plane()), len()), 2 * VectorKernelCalls.VECTOR_OVERRUN);
+  }
+
+  private int sumsBlock() {
+    return Math.multiplyExact(s.oc(), len());
+  }
+
+  private int columnTaps() {
+    return s.c() * s.kh();
+  }
+
+  private int weightsPerColumn() {
+    return Math.multiplyExact(s.oc(), columnTaps());
+  }
+
+  /** The four sums, and what the requantization's whole vectors read past them. */
+  private int sumsRegion() {
+    return Math.addExact(4 * sumsBlock(), VectorKernelCalls.VECTOR_OVERRUN);
+  }
+
+  /** The four transformed planes. */
+  private int planesRegion() {
+    return Math.multiplyExact(4, inputBlock());
+  }
+
+  @Override
+  public int workspaceFloats() {
+    return Math.addExact(Math.addExact(sumsRegion(), planesRegion()), Math.multiplyExact(4, weightsPerColumn()));
+  }
+
+  @Override
+  public int workspaceInts() {
+    return columnTaps();
+  }
+
+  @Override
+  public Stmt weights(Node node, ExecutionPlan plan, WeightQuantization wq) {
+    int floats = plan.workspaceOffset(node, Arena.SCRATCH_F32);
+    Access weight = wq.weightAccess();
+    return new Stmt.Invoke("Int8VectorKernels", "winogradWeights",
+        List.of(weight.array(), Arena.SCRATCH_F32.param()),
+        List.of(i(weight.offset()), i(floats + sumsRegion() + planesRegion()), i(weightsPerColumn())));
+  }
+
+  @Override
+  public List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n) {
+    ArrayParam ints = Arena.SCRATCH_I32.param();
+    int sums = plan.workspaceOffset(node, Arena.SCRATCH_F32);
+    int transformed = sums + sumsRegion();
+    int weights = transformed + planesRegion();
+    int table = plan.workspaceOffset(node);
+    Access x = Access.of(plan, (Value) node.arg("input"));
+    float zeroPoint = IntegerArithmetic.intLiteral(node, "input_zero_point");
+    List<Stmt> stmts = new ArrayList<>();
+    stmts.add(new Stmt.Invoke("Int8VectorKernels", "winogradColumnsInput", List.of(x.array(), Arena.SCRATCH_F32.param()),
+        List.of(x.index(mul(v(n), i(s.c() * s.h() * s.w()))), i(transformed), i(s.c()), i(s.h()), i(s.pad()[0]),
+            i(half()), i(planeRows()), i(inputBlock()), f(zeroPoint))));
+    Local ci = intVar("ci");
+    Local ky = intVar("ky");
+    stmts.add(forLoop(ci, s.c(), forLoop(ky, s.kh(),
+        store(ints, add(i(table), add(mul(v(ci), i(s.kh())), v(ky))),
+            add(mul(v(ci), i(plane())), mul(v(ky), i(s.dil()[0] * half())))))));
+    for (int column = 0; column < 4; column++) {
+      stmts.add(VectorKernelCalls.convTaps(Arena.SCRATCH_F32, weights + column * weightsPerColumn(),
+          transformed + column * inputBlock(), sums + column * sumsBlock(), table, s.oc(), columnTaps(), len()));
+    }
+    stmts.add(VectorKernelCalls.requantizeWinogradColumns(wq, IntegerArithmetic.Output.of(node),
+        Access.of(plan, node.result()), starts, sums, sumsBlock(), len(), mul(v(n), i(s.oc() * s.oh() * s.ow())),
+        s.oc(), positions()));
+    return stmts;
+  }
+}
