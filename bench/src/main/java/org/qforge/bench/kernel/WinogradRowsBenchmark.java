@@ -26,10 +26,13 @@ import org.qforge.codegen.runtime.Int8VectorKernels;
  *       {@code requantize};
  *   <li>{@code winogradRows}: F(2,3) along the height (steps 27–28) — {@code winogradWeights}, {@code
  *       winogradInput} straight from the bytes, four {@code convTaps} over C·3 taps and H/2 rows, then
- *       {@code requantizeWinograd}.
+ *       {@code requantizeWinograd};
+ *   <li>{@code winogradColumns}: F(2,3) along the width (step 30) — {@code winogradWeights} on weights
+ *       stored by kernel column, {@code winogradColumnsInput}, four {@code convTaps} over C·3 taps and H
+ *       rows of H/2 pairs, then {@code requantizeWinogradColumns}.
  * </ul>
  *
- * Both write the same bytes (checked in {@link #setUp}). Run: {@code java -jar bench/target/benchmarks.jar
+ * All three write the same bytes (checked in {@link #setUp}). Run: {@code java -jar bench/target/benchmarks.jar
  * WinogradRowsBenchmark}; results in bench/README.md.
  */
 @State(Scope.Thread)
@@ -73,6 +76,16 @@ public class WinogradRowsBenchmark {
   private int block;
   private int inputAt;
   private int wSums;
+
+  // F(2,3) along the width: the same arrays' roles, planes of H + 2 rows of H/2 pairs.
+  private byte[] columns;
+  private float[] transformedColumns;
+  private int[] columnTable;
+  private int half;
+  private int columnPlane;
+  private int columnLen;
+  private int columnBlock;
+  private int columnSums;
 
   @Setup
   public void setUp() {
@@ -135,9 +148,33 @@ public class WinogradRowsBenchmark {
       rowTable[t] = (t / 3) * plane + t % 3;
     }
 
+    columns = new byte[w.length];
+    for (int o = 0; o < c; o++) {
+      for (int ci = 0; ci < c; ci++) {
+        for (int ky = 0; ky < 3; ky++) {
+          for (int kx = 0; kx < 3; kx++) {
+            columns[kx * n + (o * c + ci) * 3 + ky] = w[((o * c + ci) * 3 + ky) * 3 + kx];
+          }
+        }
+      }
+    }
+    half = h / 2;
+    columnPlane = (h + 2) * half;
+    columnLen = (h * half + 15) / 16 * 16;
+    columnBlock = c * columnPlane + columnLen + 32 + SLACK;
+    columnSums = inputAt + 4 * columnBlock;
+    transformedColumns = new float[columnSums + 4 * c * columnLen + SLACK];
+    columnTable = new int[c * 3];
+    for (int t = 0; t < c * 3; t++) {
+      columnTable[t] = (t / 3) * columnPlane + (t % 3) * half;
+    }
+
     byte[] want = rowForm().clone();
     if (!Arrays.equals(want, winogradRows())) {
-      throw new AssertionError("F(2,3) disagrees with the row form");
+      throw new AssertionError("F(2,3) along the height disagrees with the row form");
+    }
+    if (!Arrays.equals(want, winogradColumns())) {
+      throw new AssertionError("F(2,3) along the width disagrees with the row form");
     }
   }
 
@@ -166,6 +203,21 @@ public class WinogradRowsBenchmark {
     }
     Int8VectorKernels.requantizeWinograd(transformed, scales, bias, out, starts, wSums, c * rowLen, rowLen, pw, 0, c,
         pairs, h, 0, 0, 0, 0.02, 0.05, -3, -128, 127);
+    return out;
+  }
+
+  @Benchmark
+  public byte[] winogradColumns() {
+    int n = c * c * 3;
+    float[] t = transformedColumns;
+    Int8VectorKernels.winogradWeights(columns, t, 0, 0, n);
+    Int8VectorKernels.winogradColumnsInput(x, t, 0, inputAt, c, h, 1, half, h + 2, columnBlock, ZERO_POINT);
+    for (int i = 0; i < 4; i++) {
+      Int8VectorKernels.convTaps(t, t, columnTable, t, i * n, inputAt + i * columnBlock, columnSums + i * c * columnLen,
+          0, c, c * 3, columnLen);
+    }
+    Int8VectorKernels.requantizeWinogradColumns(t, scales, bias, out, starts, columnSums, c * columnLen, columnLen, 0,
+        c, h * half, 0, 0, 0, 0.02, 0.05, -3, -128, 127);
     return out;
   }
 }
