@@ -126,16 +126,7 @@ public class WinogradRowsBenchmark {
     }
 
     int n = c * c * 3;
-    rows = new byte[w.length];
-    for (int o = 0; o < c; o++) {
-      for (int ci = 0; ci < c; ci++) {
-        for (int ky = 0; ky < 3; ky++) {
-          for (int kx = 0; kx < 3; kx++) {
-            rows[ky * n + (o * c + ci) * 3 + kx] = w[((o * c + ci) * 3 + ky) * 3 + kx];
-          }
-        }
-      }
-    }
+    rows = relaid(false);
     pairs = h / 2;
     plane = pairs * pw;
     rowLen = (plane + 15) / 16 * 16;
@@ -148,16 +139,7 @@ public class WinogradRowsBenchmark {
       rowTable[t] = (t / 3) * plane + t % 3;
     }
 
-    columns = new byte[w.length];
-    for (int o = 0; o < c; o++) {
-      for (int ci = 0; ci < c; ci++) {
-        for (int ky = 0; ky < 3; ky++) {
-          for (int kx = 0; kx < 3; kx++) {
-            columns[kx * n + (o * c + ci) * 3 + ky] = w[((o * c + ci) * 3 + ky) * 3 + kx];
-          }
-        }
-      }
-    }
+    columns = relaid(true);
     half = h / 2;
     columnPlane = (h + 2) * half;
     columnLen = (h * half + 15) / 16 * 16;
@@ -176,6 +158,26 @@ public class WinogradRowsBenchmark {
     if (!Arrays.equals(want, winogradColumns())) {
       throw new AssertionError("F(2,3) along the width disagrees with the row form");
     }
+  }
+
+  /**
+   * The weights as the F(2,3) forms store them: three blocks, one per kernel row ([kH][O][C][kW]), or
+   * with {@code byColumn} one per kernel column ([kW][O][C][kH]).
+   */
+  private byte[] relaid(boolean byColumn) {
+    int n = c * c * 3;
+    byte[] relaid = new byte[w.length];
+    for (int o = 0; o < c; o++) {
+      for (int ci = 0; ci < c; ci++) {
+        for (int ky = 0; ky < 3; ky++) {
+          for (int kx = 0; kx < 3; kx++) {
+            int at = byColumn ? kx * n + (o * c + ci) * 3 + ky : ky * n + (o * c + ci) * 3 + kx;
+            relaid[at] = w[((o * c + ci) * 3 + ky) * 3 + kx];
+          }
+        }
+      }
+    }
+    return relaid;
   }
 
   @Benchmark

@@ -115,62 +115,29 @@ final class WinogradColumns implements WinogradForm {
     return VectorKernelCalls.paddedRow(positions());
   }
 
-  /**
-   * One transformed input block: C planes, then what the last taps read past them ({@code len} less
-   * the outputs, whole vectors) and what the transform's whole vectors write past them.
-   */
-  private int inputBlock() {
+  @Override
+  public ConvShape shape() {
+    return s;
+  }
+
+  /** C planes, then {@code len} less the outputs that the last taps read past them, and the transform's overrun. */
+  @Override
+  public int inputBlock() {
     return Math.addExact(Math.addExact(Math.multiplyExact(s.c(), plane()), len()), 2 * VectorKernelCalls.VECTOR_OVERRUN);
   }
 
-  private int sumsBlock() {
-    return Math.multiplyExact(s.oc(), len());
-  }
-
-  private int columnTaps() {
+  /** A column of the kernel's taps: C·kH. */
+  @Override
+  public int planeTaps() {
     return s.c() * s.kh();
-  }
-
-  private int weightsPerColumn() {
-    return Math.multiplyExact(s.oc(), columnTaps());
-  }
-
-  /** The four sums, and what the requantization's whole vectors read past them. */
-  private int sumsRegion() {
-    return Math.addExact(4 * sumsBlock(), VectorKernelCalls.VECTOR_OVERRUN);
-  }
-
-  /** The four transformed planes. */
-  private int planesRegion() {
-    return Math.multiplyExact(4, inputBlock());
-  }
-
-  @Override
-  public int workspaceFloats() {
-    return Math.addExact(Math.addExact(sumsRegion(), planesRegion()), Math.multiplyExact(4, weightsPerColumn()));
-  }
-
-  @Override
-  public int workspaceInts() {
-    return columnTaps();
-  }
-
-  @Override
-  public Stmt weights(Node node, ExecutionPlan plan, WeightQuantization wq) {
-    int floats = plan.workspaceOffset(node, Arena.SCRATCH_F32);
-    Access weight = wq.weightAccess();
-    return new Stmt.Invoke("Int8VectorKernels", "winogradWeights",
-        List.of(weight.array(), Arena.SCRATCH_F32.param()),
-        List.of(i(weight.offset()), i(floats + sumsRegion() + planesRegion()), i(weightsPerColumn())));
   }
 
   @Override
   public List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    int sums = plan.workspaceOffset(node, Arena.SCRATCH_F32);
-    int transformed = sums + sumsRegion();
-    int weights = transformed + planesRegion();
-    int table = plan.workspaceOffset(node);
+    Regions at = regions(node, plan);
+    int transformed = at.planes();
+    int table = at.table();
     Access x = Access.of(plan, (Value) node.arg("input"));
     float zeroPoint = IntegerArithmetic.intLiteral(node, "input_zero_point");
     List<Stmt> stmts = new ArrayList<>();
@@ -182,12 +149,9 @@ final class WinogradColumns implements WinogradForm {
     stmts.add(forLoop(ci, s.c(), forLoop(ky, s.kh(),
         store(ints, add(i(table), add(mul(v(ci), i(s.kh())), v(ky))),
             add(mul(v(ci), i(plane())), mul(v(ky), i(s.dil()[0] * half())))))));
-    for (int column = 0; column < 4; column++) {
-      stmts.add(VectorKernelCalls.convTaps(Arena.SCRATCH_F32, weights + column * weightsPerColumn(),
-          transformed + column * inputBlock(), sums + column * sumsBlock(), table, s.oc(), columnTaps(), len()));
-    }
+    stmts.addAll(planeSums(at));
     stmts.add(VectorKernelCalls.requantizeWinogradColumns(wq, IntegerArithmetic.Output.of(node),
-        Access.of(plan, node.result()), starts, sums, sumsBlock(), len(), mul(v(n), i(s.oc() * s.oh() * s.ow())),
+        Access.of(plan, node.result()), starts, at.sums(), sumsBlock(), len(), mul(v(n), i(s.oc() * s.oh() * s.ow())),
         s.oc(), positions()));
     return stmts;
   }

@@ -1,9 +1,13 @@
 package org.qforge.codegen.kernels;
 
+import static org.qforge.codegen.loop.Kb.i;
+
+import java.util.ArrayList;
 import java.util.List;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
+import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.codegen.plan.Slot;
 import org.qforge.ir.Node;
@@ -46,15 +50,75 @@ sealed interface WinogradForm permits WinogradRows, WinogradColumns {
     return rows;
   }
 
+  /** The convolution's shape. */
+  ConvShape shape();
+
   /** Positions {@code convTaps} sums per channel and plane. */
   int len();
 
-  int workspaceFloats();
+  /**
+   * Floats of one transformed input block: the C planes, then what the last taps read past them and
+   * the transform's whole vectors write.
+   */
+  int inputBlock();
 
-  int workspaceInts();
+  /** Taps each transformed plane's sums run over: C times the kernel's other axis. */
+  int planeTaps();
 
-  /** The weights' transform, once a run, before the batch loop. */
-  Stmt weights(Node node, ExecutionPlan plan, WeightQuantization wq);
+  /** Where the workspace's regions start: the four sums, the four transformed input blocks, the four transformed weight blocks (floats), the table of tap offsets (ints). */
+  record Regions(int sums, int planes, int weights, int table) {}
+
+  default Regions regions(Node node, ExecutionPlan plan) {
+    int sums = plan.workspaceOffset(node, Arena.SCRATCH_F32);
+    int planes = sums + sumsRegion();
+    return new Regions(sums, planes, planes + planesRegion(), plan.workspaceOffset(node));
+  }
+
+  /** One channel block of sums: every output channel's {@link #len} positions. */
+  default int sumsBlock() {
+    return Math.multiplyExact(shape().oc(), len());
+  }
+
+  private int weightsPerPlane() {
+    return Math.multiplyExact(shape().oc(), planeTaps());
+  }
+
+  /** The four sums, and what the requantization's whole vectors read past them. */
+  private int sumsRegion() {
+    return Math.addExact(4 * sumsBlock(), VectorKernelCalls.VECTOR_OVERRUN);
+  }
+
+  private int planesRegion() {
+    return Math.multiplyExact(4, inputBlock());
+  }
+
+  /** The float workspace: the four sums, the four transformed input blocks, the four transformed weight blocks. */
+  default int workspaceFloats() {
+    return Math.addExact(Math.addExact(sumsRegion(), planesRegion()), Math.multiplyExact(4, weightsPerPlane()));
+  }
+
+  /** The int workspace: the table of tap offsets. */
+  default int workspaceInts() {
+    return planeTaps();
+  }
+
+  /** The weights' transform, once a run, before the batch loop ({@code winogradWeights} on three blocks of the relaid weight). */
+  default Stmt weights(Node node, ExecutionPlan plan, WeightQuantization wq) {
+    Access weight = wq.weightAccess();
+    return new Stmt.Invoke("Int8VectorKernels", "winogradWeights", List.of(weight.array(), Arena.SCRATCH_F32.param()),
+        List.of(i(weight.offset()), i(regions(node, plan).weights()), i(weightsPerPlane())));
+  }
+
+  /** The four planes' sums: {@code convTaps} on each transformed input block with its transformed weights. */
+  default List<Stmt> planeSums(Regions at) {
+    List<Stmt> sums = new ArrayList<>();
+    for (int plane = 0; plane < 4; plane++) {
+      sums.add(VectorKernelCalls.convTaps(Arena.SCRATCH_F32, at.weights() + plane * weightsPerPlane(),
+          at.planes() + plane * inputBlock(), at.sums() + plane * sumsBlock(), at.table(), shape().oc(), planeTaps(),
+          len()));
+    }
+    return sums;
+  }
 
   /**
    * A batch element's statements; {@code starts} are the zero-point corrections, so the caller has

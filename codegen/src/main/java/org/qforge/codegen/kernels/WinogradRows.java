@@ -112,61 +112,30 @@ final class WinogradRows implements WinogradForm {
     return VectorKernelCalls.paddedRow(plane());
   }
 
-  /** One transformed input block: C planes, then what the last taps read past them and the transform writes. */
-  private int inputBlock() {
+  @Override
+  public ConvShape shape() {
+    return s;
+  }
+
+  @Override
+  public int inputBlock() {
     return Math.addExact(Math.addExact(Math.multiplyExact(s.c(), plane()), len()),
         (s.kw() - 1) * s.dil()[1] + VectorKernelCalls.VECTOR_OVERRUN);
   }
 
-  private int sumsBlock() {
-    return Math.multiplyExact(s.oc(), len());
-  }
-
-  private int rowTaps() {
+  /** A row of the kernel's taps: C·kW. */
+  @Override
+  public int planeTaps() {
     return s.c() * s.kw();
-  }
-
-  private int weightsPerRow() {
-    return Math.multiplyExact(s.oc(), rowTaps());
-  }
-
-  /** The four sums, and what the requantization's whole vectors read past them. */
-  private int sumsRegion() {
-    return Math.addExact(4 * sumsBlock(), VectorKernelCalls.VECTOR_OVERRUN);
-  }
-
-  /** The four transformed planes. */
-  private int planesRegion() {
-    return Math.multiplyExact(4, inputBlock());
-  }
-
-  @Override
-  public int workspaceFloats() {
-    return Math.addExact(Math.addExact(sumsRegion(), planesRegion()), Math.multiplyExact(4, weightsPerRow()));
-  }
-
-  @Override
-  public int workspaceInts() {
-    return rowTaps();
-  }
-
-  @Override
-  public Stmt weights(Node node, ExecutionPlan plan, WeightQuantization wq) {
-    int floats = plan.workspaceOffset(node, Arena.SCRATCH_F32);
-    Access weight = wq.weightAccess();
-    return new Stmt.Invoke("Int8VectorKernels", "winogradWeights",
-        List.of(weight.array(), Arena.SCRATCH_F32.param()),
-        List.of(i(weight.offset()), i(floats + sumsRegion() + planesRegion()), i(weightsPerRow())));
   }
 
   @Override
   public List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n) {
     ArrayParam floats = Arena.SCRATCH_F32.param();
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    int sums = plan.workspaceOffset(node, Arena.SCRATCH_F32);
-    int transformed = sums + sumsRegion();
-    int weights = transformed + planesRegion();
-    int table = plan.workspaceOffset(node);
+    Regions at = regions(node, plan);
+    int transformed = at.planes();
+    int table = at.table();
     int pw = PaddedInput.width(s);
     Access x = Access.of(plan, (Value) node.arg("input"));
     float zeroPoint = IntegerArithmetic.intLiteral(node, "input_zero_point");
@@ -179,12 +148,9 @@ final class WinogradRows implements WinogradForm {
     stmts.add(forLoop(ci, s.c(), forLoop(kx, s.kw(),
         store(ints, add(i(table), add(mul(v(ci), i(s.kw())), v(kx))),
             add(mul(v(ci), i(plane())), mul(v(kx), i(s.dil()[1])))))));
-    for (int row = 0; row < 4; row++) {
-      stmts.add(VectorKernelCalls.convTaps(Arena.SCRATCH_F32, weights + row * weightsPerRow(),
-          transformed + row * inputBlock(), sums + row * sumsBlock(), table, s.oc(), rowTaps(), len()));
-    }
+    stmts.addAll(planeSums(at));
     stmts.add(VectorKernelCalls.requantizeWinograd(wq, IntegerArithmetic.Output.of(node), Access.of(plan, node.result()),
-        starts, sums, sumsBlock(), len(), pw, mul(v(n), i(s.oc() * s.oh() * s.ow())), s.oc(), pairs(), s.ow()));
+        starts, at.sums(), sumsBlock(), len(), pw, mul(v(n), i(s.oc() * s.oh() * s.ow())), s.oc(), pairs(), s.ow()));
     return stmts;
   }
 }

@@ -954,9 +954,9 @@ public final class Int8VectorKernels {
             FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + x);
             FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + x);
             FloatVector m3 = FloatVector.fromArray(SUM_FLOATS, m, a + 3 * block + x);
-            DoubleVector top = ((DoubleVector) m0.add(m1.add(m2)).mul(0.5f)
+            DoubleVector top = ((DoubleVector) firstOfPair(m0, m1, m2)
                 .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
-            DoubleVector bottom = ((DoubleVector) m1.sub(m2).sub(m3).mul(0.5f)
+            DoubleVector bottom = ((DoubleVector) secondOfPair(m1, m2, m3)
                 .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
             if (hasBias) {
               top = top.add(b);
@@ -971,8 +971,8 @@ public final class Int8VectorKernels {
           float m1 = m[a + block + x];
           float m2 = m[a + 2 * block + x];
           float m3 = m[a + 3 * block + x];
-          double top = ((double) ((m0 + (m1 + m2)) * 0.5f) + c) * mul;
-          double bottom = ((double) ((m1 - m2 - m3) * 0.5f) + c) * mul;
+          double top = ((double) firstOfPair(m0, m1, m2) + c) * mul;
+          double bottom = ((double) secondOfPair(m1, m2, m3) + c) * mul;
           if (hasBias) {
             top = top + b;
             bottom = bottom + b;
@@ -1107,9 +1107,9 @@ public final class Int8VectorKernels {
           FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + p);
           FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + p);
           FloatVector m3 = FloatVector.fromArray(SUM_FLOATS, m, a + 3 * block + p);
-          DoubleVector left = ((DoubleVector) m0.add(m1.add(m2)).mul(0.5f)
+          DoubleVector left = ((DoubleVector) firstOfPair(m0, m1, m2)
               .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
-          DoubleVector right = ((DoubleVector) m1.sub(m2).sub(m3).mul(0.5f)
+          DoubleVector right = ((DoubleVector) secondOfPair(m1, m2, m3)
               .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
           if (hasBias) {
             left = left.add(b);
@@ -1128,8 +1128,8 @@ public final class Int8VectorKernels {
         float m1 = m[a + block + p];
         float m2 = m[a + 2 * block + p];
         float m3 = m[a + 3 * block + p];
-        double left = ((double) ((m0 + (m1 + m2)) * 0.5f) + c) * mul;
-        double right = ((double) ((m1 - m2 - m3) * 0.5f) + c) * mul;
+        double left = ((double) firstOfPair(m0, m1, m2) + c) * mul;
+        double right = ((double) secondOfPair(m1, m2, m3) + c) * mul;
         if (hasBias) {
           left = left + b;
           right = right + b;
@@ -1138,6 +1138,27 @@ public final class Int8VectorKernels {
         out[q + 2 * p + 1] = quantizedLane(right, outScale, zeroPoint, low, high);
       }
     }
+  }
+
+  /**
+   * Aᵀ of F(2,3), halved for 2G: the first output of a pair from three of its four sums, (m_0 + (m_1 +
+   * m_2)) / 2 — exact on the sums the callers bound ({@link #requantizeWinograd}).
+   */
+  private static FloatVector firstOfPair(FloatVector m0, FloatVector m1, FloatVector m2) {
+    return m0.add(m1.add(m2)).mul(0.5f);
+  }
+
+  /** Aᵀ's second output of a pair, ((m_1 − m_2) − m_3) / 2. */
+  private static FloatVector secondOfPair(FloatVector m1, FloatVector m2, FloatVector m3) {
+    return m1.sub(m2).sub(m3).mul(0.5f);
+  }
+
+  private static float firstOfPair(float m0, float m1, float m2) {
+    return (m0 + (m1 + m2)) * 0.5f;
+  }
+
+  private static float secondOfPair(float m1, float m2, float m3) {
+    return (m1 - m2 - m3) * 0.5f;
   }
 
   private static FloatVector widenedFloats(byte[] w, int at) {
