@@ -93,13 +93,8 @@ final class VectorKernelCalls {
     if (!requantizable(wq, output, out)) {
       return null;
     }
-    List<Expr> args = new ArrayList<>(List.of(i(accOff), i(channelStride), i(rowStride), out.index(outOff),
-        i(channels), i(rows), i(cols), i(starts == null ? -1 : starts.offset())));
-    args.addAll(requantizeTail(wq, output));
-    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(sums, wq, out));
-    // Without starts, the int arena stands in: never read.
-    arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
-    return new Stmt.Invoke("Int8VectorKernels", "requantize", arrays, args);
+    return requantizeWithStarts("requantize", sums, wq, output, out, starts,
+        List.of(i(accOff), i(channelStride), i(rowStride), out.index(outOff), i(channels), i(rows), i(cols)));
   }
 
   /**
@@ -113,12 +108,8 @@ final class VectorKernelCalls {
     if (!requantizable(wq, output, out)) {
       return null;
     }
-    List<Expr> args = new ArrayList<>(List.of(i(mOff), i(block), i(len), i(width), out.index(outOff), i(channels),
-        i(pairs), i(cols), i(starts == null ? -1 : starts.offset())));
-    args.addAll(requantizeTail(wq, output));
-    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(Arena.SCRATCH_F32, wq, out));
-    arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
-    return new Stmt.Invoke("Int8VectorKernels", "requantizeWinograd", arrays, args);
+    return requantizeWithStarts("requantizeWinograd", Arena.SCRATCH_F32, wq, output, out, starts,
+        List.of(i(mOff), i(block), i(len), i(width), out.index(outOff), i(channels), i(pairs), i(cols)));
   }
 
   /**
@@ -132,12 +123,8 @@ final class VectorKernelCalls {
     if (!requantizable(wq, output, out)) {
       return null;
     }
-    List<Expr> args = new ArrayList<>(List.of(i(mOff), i(block), i(len), out.index(outOff), i(channels),
-        i(positions), i(starts == null ? -1 : starts.offset())));
-    args.addAll(requantizeTail(wq, output));
-    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(Arena.SCRATCH_F32, wq, out));
-    arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
-    return new Stmt.Invoke("Int8VectorKernels", "requantizeWinogradColumns", arrays, args);
+    return requantizeWithStarts("requantizeWinogradColumns", Arena.SCRATCH_F32, wq, output, out, starts,
+        List.of(i(mOff), i(block), i(len), out.index(outOff), i(channels), i(positions)));
   }
 
   /**
@@ -181,6 +168,21 @@ final class VectorKernelCalls {
     Access bias = wq.biasAccess();
     return wq.quotientIsFinite(output) && out.array().kind() == ArrayKind.BYTE
         && scales.array().kind() == ArrayKind.FLOAT && (bias == null || bias.array().kind() == ArrayKind.FLOAT);
+  }
+
+  /**
+   * A conv requantize kernel's call: its own leading arguments, the starts' offset (-1: none), the
+   * shared tail; arrays the sums, scales, bias, output and the starts' arena (without starts the int
+   * arena stands in, never read).
+   */
+  private static Stmt requantizeWithStarts(String method, Arena sums, WeightQuantization wq,
+      IntegerArithmetic.Output output, Access out, Slot starts, List<Expr> leading) {
+    List<Expr> args = new ArrayList<>(leading);
+    args.add(i(starts == null ? -1 : starts.offset()));
+    args.addAll(requantizeTail(wq, output));
+    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(sums, wq, out));
+    arrays.add(starts == null ? Arena.SCRATCH_I32.param() : starts.arena().param());
+    return new Stmt.Invoke("Int8VectorKernels", method, arrays, args);
   }
 
   /** Sums (in {@code sums}), scales, bias (the scales again without one: never read) and output. */

@@ -19,7 +19,6 @@ import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.codegen.plan.Slot;
 import org.qforge.ir.Node;
-import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 
 /**
@@ -68,22 +67,10 @@ final class WinogradColumns implements WinogradForm {
     return new WinogradColumns(s);
   }
 
-  /** The weight stored column-major over the kernel's width, [kW][O][C][kH], for {@code winogradWeights}. */
+  /** Column-major over the kernel's width, [kW][O][C][kH], for {@code winogradWeights}. */
   @Override
-  public Tensor relayout(Node node, Tensor tensor) {
-    byte[] graphOrder = tensor.bytes();
-    byte[] columns = new byte[graphOrder.length];
-    for (int o = 0; o < s.oc(); o++) {
-      for (int c = 0; c < s.c(); c++) {
-        for (int ky = 0; ky < s.kh(); ky++) {
-          for (int kx = 0; kx < s.kw(); kx++) {
-            columns[((kx * s.oc() + o) * s.c() + c) * s.kh() + ky] =
-                graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
-          }
-        }
-      }
-    }
-    return Tensor.ofBytes(tensor.dtype(), columns, tensor.dims());
+  public int storedIndex(int o, int c, int ky, int kx) {
+    return ((kx * s.oc() + o) * s.c() + c) * s.kh() + ky;
   }
 
   @Override

@@ -127,10 +127,27 @@ sealed interface WinogradForm permits WinogradRows, WinogradColumns {
    */
   List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n);
 
-  /** The weight stored as the form's transform reads it: three blocks, one per kernel row or column. */
-  Tensor relayout(Node node, Tensor tensor);
+  /** The weight stored as the form's transform reads it ({@link #storedIndex}): three blocks, one per kernel row or column. */
+  default Tensor relayout(Node node, Tensor tensor) {
+    ConvShape s = shape();
+    byte[] graphOrder = tensor.bytes();
+    byte[] stored = new byte[graphOrder.length];
+    for (int o = 0; o < s.oc(); o++) {
+      for (int c = 0; c < s.c(); c++) {
+        for (int ky = 0; ky < s.kh(); ky++) {
+          for (int kx = 0; kx < s.kw(); kx++) {
+            stored[storedIndex(o, c, ky, kx)] = graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
+          }
+        }
+      }
+    }
+    return Tensor.ofBytes(tensor.dtype(), stored, tensor.dims());
+  }
 
-  /** Where weight (o, c, ky, kx) is stored after {@link #relayout}, for the scalar loops. */
+  /** Where weight (o, c, ky, kx) is stored after {@link #relayout}. */
+  int storedIndex(int o, int c, int ky, int kx);
+
+  /** {@link #storedIndex(int, int, int, int)} in generated code, for the scalar loops. */
   Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx);
 
   /**

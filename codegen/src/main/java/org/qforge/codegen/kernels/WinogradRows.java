@@ -19,7 +19,6 @@ import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.codegen.plan.Slot;
 import org.qforge.ir.Node;
-import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 
 /**
@@ -71,24 +70,9 @@ final class WinogradRows implements WinogradForm {
     return new WinogradRows(s);
   }
 
-  /** The weight stored row-major over the kernel's height, [kH][O][C][kW], for {@code winogradWeights}. */
+  /** Row-major over the kernel's height, [kH][O][C][kW], for {@code winogradWeights}. */
   @Override
-  public Tensor relayout(Node node, Tensor tensor) {
-    byte[] graphOrder = tensor.bytes();
-    byte[] rows = new byte[graphOrder.length];
-    for (int o = 0; o < s.oc(); o++) {
-      for (int c = 0; c < s.c(); c++) {
-        for (int ky = 0; ky < s.kh(); ky++) {
-          for (int kx = 0; kx < s.kw(); kx++) {
-            rows[storedIndex(o, c, ky, kx)] = graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
-          }
-        }
-      }
-    }
-    return Tensor.ofBytes(tensor.dtype(), rows, tensor.dims());
-  }
-
-  private int storedIndex(int o, int c, int ky, int kx) {
+  public int storedIndex(int o, int c, int ky, int kx) {
     return ((ky * s.oc() + o) * s.c() + c) * s.kw() + kx;
   }
 
