@@ -19,7 +19,8 @@ import org.objectweb.asm.commons.SimpleRemapper;
 public final class RuntimeClasses {
   /** The runtime classes every jar carries. */
   public static final List<String> NAMES = List.of(
-      "CompiledModel", "WeightsLoader", "NpyMain", "VectorSupport", "Int8VectorKernels", "OpaqueZero");
+      "CompiledModel", "WeightsLoader", "NpyMain", "VectorSupport", "Int8VectorKernels", "FloatRequantization",
+      "OpaqueZero");
   private static final String PACKAGE = "org/qforge/codegen/runtime/";
 
   private RuntimeClasses() {}

@@ -9,6 +9,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -167,6 +168,11 @@ public final class Int8VectorKernels {
   public static void requantize(float[] acc, float[] scales, float[] bias, byte[] out, int[] start, int accOff,
       int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff, int scalesOff,
       int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
+    if (WIDE && cols % LANES == 0 && accOff + (channels - 1) * channelStride + (rows - 1) * rowStride + cols <= acc.length) {
+      requantizeInFloats(acc, scales, bias, out, start, accOff, channelStride, rowStride, outOff, channels, rows, cols,
+          startOff, scalesOff, biasOff, inScale, outScale, zeroPoint, min, max);
+      return;
+    }
     boolean hasBias = biasOff >= 0;
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
@@ -188,14 +194,82 @@ public final class Int8VectorKernels {
             quantizedLanes(real, outScale, zeroPoint, low, high).intoArray(out, q + x);
           }
         }
-        for (; x < cols; x++) {
-          double real = ((double) acc[a + x] + c) * m;
-          if (hasBias) {
-            real = real + b;
-          }
-          out[q + x] = quantizedLane(real, outScale, zeroPoint, low, high);
-        }
+        requantizeLanes(acc, out, a, q, x, cols, c, m, b, hasBias, outScale, zeroPoint, low, high);
       }
+    }
+  }
+
+  /**
+   * {@link #requantize(float[], float[], float[], byte[], int[], int, int, int, int, int, int, int, int, int, int, double, double, double, double, double)}
+   * where the rows are whole vectors: each channel's rows as one run of {@link #LANES} outputs a step,
+   * in float lanes, as {@link #requantizeWinogradInFloats} does (the same proof, the same bytes).
+   */
+  private static void requantizeInFloats(float[] acc, float[] scales, float[] bias, byte[] out, int[] start,
+      int accOff, int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff,
+      int scalesOff, int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
+    boolean hasBias = biasOff >= 0;
+    long low = Double.doubleToRawLongBits(MAGIC + min);
+    long high = Double.doubleToRawLongBits(MAGIC + max);
+    int steps = rows * cols;
+    for (int o = 0; o < channels; o++) {
+      double m = inScale * (double) scales[scalesOff + o];
+      double b = hasBias ? (double) bias[biasOff + o] : 0.0;
+      double c = startOff >= 0 ? start[startOff + o] : 0;
+      float slope = FloatRequantization.slope(m, outScale);
+      float offset = FloatRequantization.offset(m, c, b, outScale, zeroPoint);
+      float fixedMargin = FloatRequantization.fixedMargin(m, c, b, outScale, zeroPoint);
+      int a = accOff + o * channelStride;
+      int q = outOff + o * steps;
+      int k = 0;
+      while ((k = requantizeRowsInFloats(acc, out, a, q, k, steps, cols, rowStride, slope, offset, fixedMargin, min,
+          max)) < steps) {
+        int row = k / cols;
+        requantizeLanes(acc, out, a + row * rowStride, q + row * cols, k % cols, k % cols + LANES, c, m, b, hasBias,
+            outScale, zeroPoint, low, high);
+        k += LANES;
+      }
+    }
+  }
+
+  /**
+   * One channel's rows of {@link #requantizeInFloats} from output k (a multiple of {@link #LANES}),
+   * until a step whose rounding is not certain or the end; returns where it stopped (the caller
+   * takes that step by the double route: a call in this loop would make C2 keep the vectors on the
+   * stack).
+   */
+  private static int requantizeRowsInFloats(float[] acc, byte[] out, int a, int q, int k, int steps, int cols,
+      int rowStride, float slope, float offset, float fixedMargin, double min, double max) {
+    int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
+    int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
+    FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, slope);
+    FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, offset);
+    int x = k % cols;
+    a += k / cols * rowStride;
+    for (; k < steps; k += LANES) {
+      FloatVector t = FloatVector.fromArray(SUM_FLOATS, acc, a + x).fma(slopes, offsets);
+      FloatVector magic = t.add(FLOAT_MAGIC);
+      if (!roundingIsCertain(t, magic, fixedMargin).allTrue()) {
+        return k;
+      }
+      floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, q + k);
+      x += LANES;
+      if (x == cols) {
+        x = 0;
+        a += rowStride;
+      }
+    }
+    return k;
+  }
+
+  /** The double route of {@link #requantize(float[], float[], float[], byte[], int[], int, int, int, int, int, int, int, int, int, int, double, double, double, double, double)} for the columns {@code from ≤ x < to} of one row. */
+  private static void requantizeLanes(float[] acc, byte[] out, int a, int q, int from, int to, double c, double m,
+      double b, boolean hasBias, double outScale, double zeroPoint, long low, long high) {
+    for (int x = from; x < to; x++) {
+      double real = ((double) acc[a + x] + c) * m;
+      if (hasBias) {
+        real = real + b;
+      }
+      out[q + x] = quantizedLane(real, outScale, zeroPoint, low, high);
     }
   }
 
@@ -292,6 +366,58 @@ public final class Int8VectorKernels {
       double min, double max) {
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
+    int i = 0;
+    if (WIDE) {
+      double alpha = aScale / outScale;
+      double beta = bScale / outScale;
+      double gamma = zeroPoint - aZeroPoint * alpha - bZeroPoint * beta;
+      float fixedMargin = FloatRequantization.fixedMargin(128 * Math.abs(alpha) + 128 * Math.abs(beta) + Math.abs(gamma));
+      while ((i = quantizedAddInFloats(a, b, out, aOff, bOff, outOff, i, n, (float) alpha, (float) beta, (float) gamma,
+          fixedMargin, min, max)) + LANES <= n) {
+        quantizedAddLanes(a, b, out, aOff + i, bOff + i, outOff + i, LANES, aScale, aZeroPoint, bScale, bZeroPoint,
+            outScale, zeroPoint, low, high);
+        i += LANES;
+      }
+    }
+    quantizedAddLanes(a, b, out, aOff + i, bOff + i, outOff + i, n - i, aScale, aZeroPoint, bScale, bZeroPoint,
+        outScale, zeroPoint, low, high);
+  }
+
+  /**
+   * {@link #quantizedAdd} in float lanes, {@link #LANES} elements a step from {@code i}, until a step
+   * whose rounding is not certain or the last whole step; returns where it stopped. With α =
+   * aScale/outScale, β = bScale/outScale and γ = zeroPoint − aZeroPoint·α − bZeroPoint·β (doubles, then
+   * floats), t = fma(a, α, fma(b, β, γ)) is within 2^-23·(128·|α| + 128·|β| + |γ|) + 2^-24·|t| of the
+   * double route's quotient + zeroPoint (five float roundings of values no larger), so with eight
+   * times that as the margin the reasoning of {@link FloatRequantization} holds and the bytes are
+   * the same. The caller takes the uncertain step (or a NaN) by the double route and calls again: a
+   * call in this loop would make C2 keep the vectors on the stack. 16 K elements: 4.3–4.5 → 3.2–3.4
+   * µs (bench/README.md, step 31).
+   */
+  private static int quantizedAddInFloats(byte[] a, byte[] b, byte[] out, int aOff, int bOff, int outOff, int i,
+      int n, float alpha, float beta, float gamma, float fixedMargin, double min, double max) {
+    int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
+    int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
+    FloatVector aSlope = FloatVector.broadcast(SUM_FLOATS, alpha);
+    FloatVector bSlope = FloatVector.broadcast(SUM_FLOATS, beta);
+    FloatVector offset = FloatVector.broadcast(SUM_FLOATS, gamma);
+    for (; i + LANES <= n; i += LANES) {
+      FloatVector x = widenedFloats(a, aOff + i);
+      FloatVector y = widenedFloats(b, bOff + i);
+      FloatVector t = x.fma(aSlope, y.fma(bSlope, offset));
+      FloatVector magic = t.add(FLOAT_MAGIC);
+      if (!roundingIsCertain(t, magic, fixedMargin).allTrue()) {
+        return i;
+      }
+      floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, outOff + i);
+    }
+    return i;
+  }
+
+  /** {@link #quantizedAdd}'s double route, eight lanes at a time on 512-bit machines, then scalar. */
+  private static void quantizedAddLanes(byte[] a, byte[] b, byte[] out, int aOff, int bOff, int outOff, int n,
+      double aScale, double aZeroPoint, double bScale, double bZeroPoint, double outScale, double zeroPoint,
+      long low, long high) {
     int i = 0;
     if (WIDE) {
       for (; i + 8 <= n; i += 8) {
@@ -937,6 +1063,11 @@ public final class Int8VectorKernels {
   public static void requantizeWinograd(float[] m, float[] scales, float[] bias, byte[] out, int[] start, int mOff,
       int block, int len, int width, int outOff, int channels, int pairs, int cols, int startOff, int scalesOff,
       int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
+    if (WIDE && cols % LANES == 0 && mOff + 3 * block + (channels - 1) * len + (pairs - 1) * width + cols <= m.length) {
+      requantizeWinogradInFloats(m, scales, bias, out, start, mOff, block, len, width, outOff, channels, pairs, cols,
+          startOff, scalesOff, biasOff, inScale, outScale, zeroPoint, min, max);
+      return;
+    }
     boolean hasBias = biasOff >= 0;
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
@@ -966,22 +1097,119 @@ public final class Int8VectorKernels {
             quantizedLanes(bottom, outScale, zeroPoint, low, high).intoArray(out, q + cols + x);
           }
         }
-        for (; x < cols; x++) {
-          float m0 = m[a + x];
-          float m1 = m[a + block + x];
-          float m2 = m[a + 2 * block + x];
-          float m3 = m[a + 3 * block + x];
-          double top = ((double) firstOfPair(m0, m1, m2) + c) * mul;
-          double bottom = ((double) secondOfPair(m1, m2, m3) + c) * mul;
-          if (hasBias) {
-            top = top + b;
-            bottom = bottom + b;
-          }
-          out[q + x] = quantizedLane(top, outScale, zeroPoint, low, high);
-          out[q + cols + x] = quantizedLane(bottom, outScale, zeroPoint, low, high);
-        }
+        requantizeWinogradLanes(m, out, a, q, block, cols, x, cols, c, mul, b, hasBias, outScale, zeroPoint, low, high);
       }
     }
+  }
+
+  /**
+   * {@link #requantizeWinograd} where the rows are whole vectors of floats: each channel's pairs of rows
+   * as one run of {@link #LANES} columns a step, in float lanes, twice the double lanes' width and one
+   * division fewer — 16 K outputs (resnet20's 16→16 layer) in 3.0–3.1 µs against 5.1–5.5
+   * (bench/README.md, step 31). The same bytes: a lane's t = fma(sum, α, β) rounds to the double route's integer
+   * wherever it lies farther than {@link FloatRequantization}'s margin from a half-integer, and F + t
+   * ({@link #FLOAT_MAGIC}) is then F + that integer; a step with a lane nearer (about 1 in 10^4
+   * lanes), or a NaN, is redone by the double route, lane by lane. Lanes far past the bounds need no
+   * care: F + t lies past the bound on t's side, its bits compared as ints, as in {@link #quantize}.
+   */
+  private static void requantizeWinogradInFloats(float[] m, float[] scales, float[] bias, byte[] out, int[] start,
+      int mOff, int block, int len, int width, int outOff, int channels, int pairs, int cols, int startOff,
+      int scalesOff, int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
+    boolean hasBias = biasOff >= 0;
+    long low = Double.doubleToRawLongBits(MAGIC + min);
+    long high = Double.doubleToRawLongBits(MAGIC + max);
+    int steps = pairs * cols;
+    for (int o = 0; o < channels; o++) {
+      double mul = inScale * (double) scales[scalesOff + o];
+      double b = hasBias ? (double) bias[biasOff + o] : 0.0;
+      double c = startOff >= 0 ? start[startOff + o] : 0;
+      float slope = FloatRequantization.slope(mul, outScale);
+      float offset = FloatRequantization.offset(mul, c, b, outScale, zeroPoint);
+      float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, outScale, zeroPoint);
+      int a = mOff + o * len;
+      int q = outOff + o * pairs * 2 * cols;
+      int k = 0;
+      while ((k = requantizeWinogradRowsInFloats(m, out, a, q, k, steps, block, width, cols, slope, offset,
+          fixedMargin, min, max)) < steps) {
+        int r = k / cols;
+        requantizeWinogradLanes(m, out, a + r * width, q + r * 2 * cols, block, cols, k % cols, k % cols + LANES, c,
+            mul, b, hasBias, outScale, zeroPoint, low, high);
+        k += LANES;
+      }
+    }
+  }
+
+  /**
+   * One channel's pairs of rows of {@link #requantizeWinogradInFloats} from step k (pairs·cols steps,
+   * a multiple of {@link #LANES}), until a step whose rounding is not certain or the end; returns
+   * where it stopped (the caller takes that step by the double route).
+   */
+  private static int requantizeWinogradRowsInFloats(float[] m, byte[] out, int a, int q, int k, int steps, int block,
+      int width, int cols, float slope, float offset, float fixedMargin, double min, double max) {
+    int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
+    int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
+    FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, slope);
+    FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, offset);
+    int x = k % cols;
+    a += k / cols * width;
+    q += k / cols * 2 * cols;
+    for (; k < steps; k += LANES) {
+      FloatVector m0 = FloatVector.fromArray(SUM_FLOATS, m, a + x);
+      FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + x);
+      FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + x);
+      FloatVector m3 = FloatVector.fromArray(SUM_FLOATS, m, a + 3 * block + x);
+      FloatVector top = firstOfPair(m0, m1, m2).fma(slopes, offsets);
+      FloatVector bottom = secondOfPair(m1, m2, m3).fma(slopes, offsets);
+      FloatVector topMagic = top.add(FLOAT_MAGIC);
+      FloatVector bottomMagic = bottom.add(FLOAT_MAGIC);
+      if (!roundingIsCertain(top, topMagic, fixedMargin).and(roundingIsCertain(bottom, bottomMagic, fixedMargin))
+          .allTrue()) {
+        return k;
+      }
+      floatQuantizedBytes(topMagic, lowBits, highBits).intoArray(out, q + x);
+      floatQuantizedBytes(bottomMagic, lowBits, highBits).intoArray(out, q + cols + x);
+      x += LANES;
+      if (x == cols) {
+        x = 0;
+        a += width;
+        q += 2 * cols;
+      }
+    }
+    return k;
+  }
+
+  /** {@link #requantizeWinograd}'s double route for the columns {@code from ≤ x < to} of one pair of rows. */
+  private static void requantizeWinogradLanes(float[] m, byte[] out, int a, int q, int block, int cols, int from,
+      int to, double c, double mul, double b, boolean hasBias, double outScale, double zeroPoint, long low, long high) {
+    for (int x = from; x < to; x++) {
+      float m0 = m[a + x];
+      float m1 = m[a + block + x];
+      float m2 = m[a + 2 * block + x];
+      float m3 = m[a + 3 * block + x];
+      double top = ((double) firstOfPair(m0, m1, m2) + c) * mul;
+      double bottom = ((double) secondOfPair(m1, m2, m3) + c) * mul;
+      if (hasBias) {
+        top = top + b;
+        bottom = bottom + b;
+      }
+      out[q + x] = quantizedLane(top, outScale, zeroPoint, low, high);
+      out[q + cols + x] = quantizedLane(bottom, outScale, zeroPoint, low, high);
+    }
+  }
+
+  /**
+   * The lanes of t (a requantized value + zero point, in floats) whose integer {@code FLOAT_MAGIC + t}
+   * (here {@code magic}) is sure to be the double route's: t lies farther from a half-integer than
+   * {@link FloatRequantization#MARGIN_PER_UNIT}·|t| + {@code fixed}. False for NaN lanes.
+   */
+  private static VectorMask<Float> roundingIsCertain(FloatVector t, FloatVector magic, float fixed) {
+    FloatVector fraction = t.sub(magic.sub(FLOAT_MAGIC)).abs();
+    return fraction.add(t.abs().fma(FloatRequantization.MARGIN_PER_UNIT, fixed)).compare(VectorOperators.LT, 0.5f);
+  }
+
+  /** The bytes of {@code FLOAT_MAGIC + t} lanes, their bits clamped to [lowBits, highBits] as ints ({@link #quantize}). */
+  private static ByteVector floatQuantizedBytes(FloatVector magic, int lowBits, int highBits) {
+    return (ByteVector) magic.reinterpretAsInts().max(lowBits).min(highBits).convertShape(VectorOperators.I2B, BYTES, 0);
   }
 
   /**
