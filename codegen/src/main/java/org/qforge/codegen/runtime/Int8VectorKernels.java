@@ -1,8 +1,5 @@
 package org.qforge.codegen.runtime;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -43,6 +40,8 @@ public final class Int8VectorKernels {
    * bytes and reinterpreted as shorts, as {@code ShortVector.fromByteArray} is not in JDK 22 and later.
    */
   private static final VectorSpecies<Byte> PAIRS = ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 2));
+  /** Shorts as wide as {@link #PAIRS}: an int vector narrowed to 16-bit lanes ({@link #requantizeWinogradColumns}). */
+  private static final VectorSpecies<Short> PAIR_SHORTS = PAIRS.vectorShape().withLanes(short.class);
   /** Floats of {@link #INTS}' shape: the exact float sums ({@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}). */
   private static final VectorSpecies<Float> SUM_FLOATS = INTS.vectorShape().withLanes(float.class);
 
@@ -55,12 +54,6 @@ public final class Int8VectorKernels {
   private static final boolean WIDE = INTS.vectorBitSize() == 512;
   private static final VectorSpecies<Double> DOUBLES_8 = DoubleVector.SPECIES_512;
   private static final VectorSpecies<Byte> BYTES_8 = ByteVector.SPECIES_64;
-  /** A byte array's eight bytes from an index as one little-endian long ({@link #requantizeWinogradColumns}). */
-  private static final VarHandle BYTES_AS_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  /** Where lane k's pair of output bytes goes in its long: 16·(k mod 4) bits up. */
-  private static final LongVector PAIR_SHIFTS = LongVector.fromArray(LongVector.SPECIES_512, new long[] {0, 16, 32, 48, 0, 16, 32, 48}, 0);
-  private static final LongVector FIRST_FOUR = LongVector.fromArray(LongVector.SPECIES_512, new long[] {-1, -1, -1, -1, 0, 0, 0, 0}, 0);
-  private static final LongVector LAST_FOUR = LongVector.fromArray(LongVector.SPECIES_512, new long[] {0, 0, 0, 0, -1, -1, -1, -1}, 0);
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
   /**
    * 1.5·2^52, even: t + MAGIC is MAGIC + rint(t) exactly for |t| &lt; 2^51 (the sum lands where
@@ -168,10 +161,18 @@ public final class Int8VectorKernels {
   public static void requantize(float[] acc, float[] scales, float[] bias, byte[] out, int[] start, int accOff,
       int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff, int scalesOff,
       int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
-    if (WIDE && cols % LANES == 0 && accOff + (channels - 1) * channelStride + (rows - 1) * rowStride + cols <= acc.length) {
-      requantizeInFloats(acc, scales, bias, out, start, accOff, channelStride, rowStride, outOff, channels, rows, cols,
-          startOff, scalesOff, biasOff, inScale, outScale, zeroPoint, min, max);
-      return;
+    if (WIDE && accOff + (channels - 1) * channelStride + (rows - 1) * rowStride + cols <= acc.length) {
+      if (cols % LANES == 0) {
+        requantizeInFloats(acc, scales, bias, out, start, accOff, channelStride, rowStride, outOff, channels, rows,
+            cols, startOff, scalesOff, biasOff, inScale, outScale, zeroPoint, min, max);
+        return;
+      }
+      if (rowStride == cols && rows * cols % LANES == 0) {
+        // Unpadded rows are one row of rows·cols (resnet20's 1×1 convs on 8 × 8).
+        requantizeInFloats(acc, scales, bias, out, start, accOff, channelStride, rows * cols, outOff, channels, 1,
+            rows * cols, startOff, scalesOff, biasOff, inScale, outScale, zeroPoint, min, max);
+        return;
+      }
     }
     boolean hasBias = biasOff >= 0;
     long low = Double.doubleToRawLongBits(MAGIC + min);
@@ -1310,11 +1311,8 @@ public final class Int8VectorKernels {
    * the output row is 2·half wide, so a pair's two columns are adjacent bytes. Exact for the same
    * reasons.
    *
-   * <p>Eight positions a pass: the eight left columns' bytes are stored where the sixteen outputs go,
-   * the eight right ones after them, then the two halves are read back as longs and interleaved by
-   * shifts and masks ({@link #spreadBytes}). The Vector API routes to adjacent bytes — a conversion to
-   * 16-bit lanes, a two-vector rearrange — were not intrinsified or were slow on JDK 17 in the model
-   * (bench/README.md, step 30).
+   * <p>In float lanes where the rounding is certain ({@link #requantizeWinogradColumnsInFloats}), by
+   * the double route elsewhere.
    */
   public static void requantizeWinogradColumns(float[] m, float[] scales, float[] bias, byte[] out, int[] start,
       int mOff, int block, int len, int outOff, int channels, int positions, int startOff, int scalesOff,
@@ -1322,49 +1320,99 @@ public final class Int8VectorKernels {
     boolean hasBias = biasOff >= 0;
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
-    for (int o = 0; o < channels; o++) {
+    boolean floats = WIDE && mOff + 3 * block + (channels - 1) * len + positions <= m.length;
+    int k = 0;
+    int end = channels * positions;
+    while (k < end) {
+      if (floats) {
+        k = requantizeWinogradColumnsInFloats(m, scales, bias, out, start, mOff, block, len, outOff, channels,
+            positions, startOff, scalesOff, biasOff, inScale, outScale, zeroPoint, min, max, k);
+        if (k == end) {
+          break;
+        }
+      }
+      // The double route for the step (or a channel's rest) where the float lanes stopped, or everything.
+      int o = k / positions;
+      int p = k % positions;
+      int to = floats && p + LANES <= positions ? p + LANES : positions;
       double mul = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
       double c = startOff >= 0 ? start[startOff + o] : 0;
+      requantizeWinogradColumnsLanes(m, out, mOff + o * len, outOff + o * 2 * positions, block, p, to, c, mul, b,
+          hasBias, outScale, zeroPoint, low, high);
+      k += to - p;
+    }
+  }
+
+  /**
+   * {@link #requantizeWinogradColumns} in float lanes ({@link #requantizeWinogradInFloats}' route and
+   * proof), {@link #LANES} positions a step, from step k = o·positions + p of channel o on, over all
+   * channels, until a step whose rounding is not certain or a channel's rest of fewer than {@link
+   * #LANES} positions; returns where it stopped (channels·positions at the end). A position's two
+   * bytes are put together in an int lane (left | right &lt;&lt; 8) and the lanes narrowed to 16 bits,
+   * so a step stores its 2·{@link #LANES} outputs as one run. One call for all channels: resnet20's
+   * 64→64 layers have 32 positions a channel, and a call a channel cost more than its two steps.
+   * 64 channels × 32 positions: 1.45–1.57 µs against 2.43–2.69 for step 30's double lanes, which or-reduced
+   * shifted bytes into longs (bench/README.md, step 31).
+   */
+  private static int requantizeWinogradColumnsInFloats(float[] m, float[] scales, float[] bias, byte[] out,
+      int[] start, int mOff, int block, int len, int outOff, int channels, int positions, int startOff, int scalesOff,
+      int biasOff, double inScale, double outScale, double zeroPoint, double min, double max, int k) {
+    int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
+    int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
+    for (int o = k / positions; o < channels; o++) {
+      double mul = inScale * (double) scales[scalesOff + o];
+      double b = biasOff >= 0 ? (double) bias[biasOff + o] : 0.0;
+      double c = startOff >= 0 ? start[startOff + o] : 0;
+      FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.slope(mul, outScale));
+      FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.offset(mul, c, b, outScale, zeroPoint));
+      float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, outScale, zeroPoint);
       int a = mOff + o * len;
       int q = outOff + o * 2 * positions;
-      int p = 0;
-      if (WIDE) {
-        for (; p + 8 <= positions && a + 3 * block + p + LANES <= m.length; p += 8) {
-          FloatVector m0 = FloatVector.fromArray(SUM_FLOATS, m, a + p);
-          FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + p);
-          FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + p);
-          FloatVector m3 = FloatVector.fromArray(SUM_FLOATS, m, a + 3 * block + p);
-          DoubleVector left = ((DoubleVector) firstOfPair(m0, m1, m2)
-              .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
-          DoubleVector right = ((DoubleVector) secondOfPair(m1, m2, m3)
-              .convertShape(VectorOperators.F2D, DOUBLES_8, 0)).add(c).mul(mul);
-          if (hasBias) {
-            left = left.add(b);
-            right = right.add(b);
-          }
-          // Lane k's two bytes moved to bits 16·(k mod 4), then lanes 0–3 and 4–7 or-ed into the two longs.
-          LongVector pairs = quantizedBits(left, outScale, zeroPoint, low, high).and(0xff)
-              .or(quantizedBits(right, outScale, zeroPoint, low, high).and(0xff).lanewise(VectorOperators.LSHL, 8))
-              .lanewise(VectorOperators.LSHL, PAIR_SHIFTS);
-          BYTES_AS_LONG.set(out, q + 2 * p, pairs.and(FIRST_FOUR).reduceLanes(VectorOperators.OR));
-          BYTES_AS_LONG.set(out, q + 2 * p + 8, pairs.and(LAST_FOUR).reduceLanes(VectorOperators.OR));
+      int p = k - o * positions;
+      for (; p + LANES <= positions; p += LANES) {
+        FloatVector m0 = FloatVector.fromArray(SUM_FLOATS, m, a + p);
+        FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + p);
+        FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + p);
+        FloatVector m3 = FloatVector.fromArray(SUM_FLOATS, m, a + 3 * block + p);
+        FloatVector left = firstOfPair(m0, m1, m2).fma(slopes, offsets);
+        FloatVector right = secondOfPair(m1, m2, m3).fma(slopes, offsets);
+        FloatVector leftMagic = left.add(FLOAT_MAGIC);
+        FloatVector rightMagic = right.add(FLOAT_MAGIC);
+        if (!roundingIsCertain(left, leftMagic, fixedMargin).and(roundingIsCertain(right, rightMagic, fixedMargin))
+            .allTrue()) {
+          return o * positions + p;
         }
+        IntVector pairs = leftMagic.reinterpretAsInts().max(lowBits).min(highBits).and(0xff)
+            .or(rightMagic.reinterpretAsInts().max(lowBits).min(highBits).lanewise(VectorOperators.LSHL, 8).and(0xff00));
+        ShortVector narrowed = (ShortVector) pairs.convertShape(VectorOperators.I2S, PAIR_SHORTS, 0);
+        ((ByteVector) narrowed.reinterpretShape(BYTES, 0)).intoArray(out, q + 2 * p);
+        ((ByteVector) narrowed.reinterpretShape(BYTES, 1)).intoArray(out, q + 2 * p + LANES);
       }
-      for (; p < positions; p++) {
-        float m0 = m[a + p];
-        float m1 = m[a + block + p];
-        float m2 = m[a + 2 * block + p];
-        float m3 = m[a + 3 * block + p];
-        double left = ((double) firstOfPair(m0, m1, m2) + c) * mul;
-        double right = ((double) secondOfPair(m1, m2, m3) + c) * mul;
-        if (hasBias) {
-          left = left + b;
-          right = right + b;
-        }
-        out[q + 2 * p] = quantizedLane(left, outScale, zeroPoint, low, high);
-        out[q + 2 * p + 1] = quantizedLane(right, outScale, zeroPoint, low, high);
+      if (p < positions) {
+        return o * positions + p;
       }
+      k = (o + 1) * positions;
+    }
+    return k;
+  }
+
+  /** {@link #requantizeWinogradColumns}' double route for the positions {@code from ≤ p < to} of one channel. */
+  private static void requantizeWinogradColumnsLanes(float[] m, byte[] out, int a, int q, int block, int from, int to,
+      double c, double mul, double b, boolean hasBias, double outScale, double zeroPoint, long low, long high) {
+    for (int p = from; p < to; p++) {
+      float m0 = m[a + p];
+      float m1 = m[a + block + p];
+      float m2 = m[a + 2 * block + p];
+      float m3 = m[a + 3 * block + p];
+      double left = ((double) firstOfPair(m0, m1, m2) + c) * mul;
+      double right = ((double) secondOfPair(m1, m2, m3) + c) * mul;
+      if (hasBias) {
+        left = left + b;
+        right = right + b;
+      }
+      out[q + 2 * p] = quantizedLane(left, outScale, zeroPoint, low, high);
+      out[q + 2 * p + 1] = quantizedLane(right, outScale, zeroPoint, low, high);
     }
   }
 

@@ -72,13 +72,18 @@ class FloatRequantizationTest {
 
   @Test
   void convRequantizationOfWideSumRangesMatchesTheDoubleRoute() {
-    // Sums over ±2^20 around the output range (and far past it), starts and biases nonzero, for
-    // channels drawn until 16 have near-ties; rows of 32 columns, two rows a channel plus a padded
-    // row stride, so the run of whole vectors walks rows.
-    SplittableRandom random = new SplittableRandom(47);
-    int rows = 64;
-    int cols = 32;
-    int rowStride = 40;
+    // Rows of 32 columns 40 apart (the run of whole vectors walks rows), then unpadded rows of 8
+    // (taken as one row).
+    convRequantizationMatchesTheDoubleRoute(64, 32, 40);
+    convRequantizationMatchesTheDoubleRoute(1024, 8, 8);
+  }
+
+  /**
+   * Sums over ±2^20 around the output range (and far past it), starts and biases nonzero, for
+   * channels drawn until 8 have near-ties a margin-less float route rounds wrongly.
+   */
+  private static void convRequantizationMatchesTheDoubleRoute(int rows, int cols, int rowStride) {
+    SplittableRandom random = new SplittableRandom(47 + cols);
     float[] acc = new float[rows * rowStride];
     float[] scales = new float[1];
     float[] bias = new float[1];
@@ -90,7 +95,7 @@ class FloatRequantizationTest {
       double inScale = (float) (0.01 + 0.05 * random.nextDouble());
       scales[0] = (float) (1e-4 + 1e-2 * random.nextDouble());
       bias[0] = (float) (random.nextDouble() - 0.5);
-      start[0] = random.nextInt(-50_000, 50_000);
+      start[0] = random.nextInt(-400_000, 400_000);
       double outScale = (float) (0.01 + 0.1 * random.nextDouble());
       double zeroPoint = random.nextInt(-128, 128);
       double m = inScale * (double) scales[0];
@@ -126,64 +131,118 @@ class FloatRequantizationTest {
     }
   }
 
+  /**
+   * F(2,3)'s four sums of 24 channels, {@code per} positions a channel {@code len} apart, planes
+   * {@code block} apart: even integers chosen so that both outputs of a pair, (m_0 + m_1 + m_2)/2 and
+   * (m_1 − m_2 − m_3)/2, spread over the output range and past it; channel 0's scale makes every
+   * odd sum a tie (outScale = 2·m).
+   */
+  private record WinogradSums(float[] m, float[] scales, float[] bias, int[] start, int len, int block) {
+    static final int CHANNELS = 24;
+    static final double IN_SCALE = 0.03;
+    static final double OUT_SCALE = 0.05;
+    static final double ZERO_POINT = -7;
+
+    static WinogradSums draw(long seed, int len) {
+      SplittableRandom random = new SplittableRandom(seed);
+      int block = CHANNELS * len;
+      float[] m = new float[4 * block + 16];
+      float[] scales = new float[CHANNELS];
+      float[] bias = new float[CHANNELS];
+      int[] start = new int[CHANNELS];
+      for (int o = 0; o < CHANNELS; o++) {
+        scales[o] = o == 0 ? (float) (OUT_SCALE / IN_SCALE / 2) : (float) (1e-4 + 5e-3 * random.nextDouble());
+        bias[o] = o == 0 ? 0 : (float) (random.nextDouble() - 0.5);
+        start[o] = o == 0 ? 0 : random.nextInt(-20_000, 20_000);
+        double mul = IN_SCALE * (double) scales[o];
+        double centre = (OUT_SCALE * -ZERO_POINT - bias[o]) / mul - start[o];
+        double spread = Math.min(1 << 20, 300 * OUT_SCALE / mul);
+        for (int i = 0; i < len; i++) {
+          int at = o * len + i;
+          m[at] = 2 * (float) Math.rint((centre + random.nextDouble(-1, 1) * spread) / 2);
+          m[at + block] = 2 * (float) Math.rint(random.nextDouble(-1, 1) * spread / 4);
+          m[at + 2 * block] = 2 * (float) Math.rint(random.nextDouble(-1, 1) * spread / 4);
+          m[at + 3 * block] = 2 * (float) Math.rint(-centre / 2 + random.nextDouble(-1, 1) * spread / 4);
+        }
+      }
+      return new WinogradSums(m, scales, bias, start, len, block);
+    }
+
+    double mul(int o) {
+      return IN_SCALE * (double) scales[o];
+    }
+
+    float first(int at) {
+      return (m[at] + (m[at + block] + m[at + 2 * block])) * 0.5f;
+    }
+
+    float second(int at) {
+      return (m[at + block] - m[at + 2 * block] - m[at + 3 * block]) * 0.5f;
+    }
+
+    byte doubleRoute(int o, float sum) {
+      return FloatRequantizationTest.doubleRoute(((double) sum + start[o]) * mul(o) + (double) bias[o], OUT_SCALE,
+          ZERO_POINT, -128, 127);
+    }
+
+    boolean naiveRoundsWrongly(int o, float sum) {
+      float slope = FloatRequantization.slope(mul(o), OUT_SCALE);
+      float offset = FloatRequantization.offset(mul(o), start[o], bias[o], OUT_SCALE, ZERO_POINT);
+      return naiveFloatRoute(sum, slope, offset, -128, 127) != doubleRoute(o, sum);
+    }
+  }
+
   @Test
   void winogradRowRequantizationMatchesTheDoubleRoute() {
-    // F(2,3)'s pairs of rows: m_0 … m_3 even integers chosen so that both outputs of a pair, (m_0 + m_1
-    // + m_2)/2 and (m_1 − m_2 − m_3)/2, spread over the output range and past it; ties included
-    // (outScale = 2·m for one channel makes every odd sum a tie).
-    SplittableRandom random = new SplittableRandom(53);
-    int channels = 24;
+    // Rows of 32 columns (two steps), 8 pairs of them 34 apart.
     int pairs = 8;
     int cols = 32;
     int width = 34;
-    int len = pairs * width + 16;
-    int block = channels * len;
-    float[] m = new float[4 * block + 16];
-    float[] scales = new float[channels];
-    float[] bias = new float[channels];
-    int[] start = new int[channels];
-    double inScale = 0.03;
-    double outScale = 0.05;
-    double zeroPoint = -7;
-    for (int o = 0; o < channels; o++) {
-      scales[o] = o == 0 ? (float) (outScale / inScale / 2) : (float) (1e-4 + 5e-3 * random.nextDouble());
-      bias[o] = o == 0 ? 0 : (float) (random.nextDouble() - 0.5);
-      start[o] = o == 0 ? 0 : random.nextInt(-20_000, 20_000);
-      double mul = inScale * (double) scales[o];
-      double centre = (outScale * -zeroPoint - bias[o]) / mul - start[o];
-      double spread = Math.min(1 << 20, 300 * outScale / mul);
-      for (int i = 0; i < len; i++) {
-        int at = o * len + i;
-        m[at] = 2 * (float) Math.rint((centre + random.nextDouble(-1, 1) * spread) / 2);
-        m[at + block] = 2 * (float) Math.rint(random.nextDouble(-1, 1) * spread / 4);
-        m[at + 2 * block] = 2 * (float) Math.rint(random.nextDouble(-1, 1) * spread / 4);
-        m[at + 3 * block] = 2 * (float) Math.rint(-centre / 2 + random.nextDouble(-1, 1) * spread / 4);
-      }
-    }
-    byte[] want = new byte[channels * 2 * pairs * cols];
+    WinogradSums sums = WinogradSums.draw(53, pairs * width + 16);
+    byte[] want = new byte[WinogradSums.CHANNELS * 2 * pairs * cols];
     int naiveWrong = 0;
-    for (int o = 0; o < channels; o++) {
-      double mul = inScale * (double) scales[o];
-      float slope = FloatRequantization.slope(mul, outScale);
-      float offset = FloatRequantization.offset(mul, start[o], bias[o], outScale, zeroPoint);
+    for (int o = 0; o < WinogradSums.CHANNELS; o++) {
       for (int r = 0; r < pairs; r++) {
         for (int x = 0; x < cols; x++) {
-          int at = o * len + r * width + x;
-          float first = (m[at] + (m[at + block] + m[at + 2 * block])) * 0.5f;
-          float second = (m[at + block] - m[at + 2 * block] - m[at + 3 * block]) * 0.5f;
+          int at = o * sums.len() + r * width + x;
           int q = (o * 2 * pairs + 2 * r) * cols + x;
-          want[q] = doubleRoute(((double) first + start[o]) * mul + (double) bias[o], outScale, zeroPoint, -128, 127);
-          want[q + cols] =
-              doubleRoute(((double) second + start[o]) * mul + (double) bias[o], outScale, zeroPoint, -128, 127);
-          naiveWrong += naiveFloatRoute(first, slope, offset, -128, 127) != want[q] ? 1 : 0;
-          naiveWrong += naiveFloatRoute(second, slope, offset, -128, 127) != want[q + cols] ? 1 : 0;
+          want[q] = sums.doubleRoute(o, sums.first(at));
+          want[q + cols] = sums.doubleRoute(o, sums.second(at));
+          naiveWrong += (sums.naiveRoundsWrongly(o, sums.first(at)) ? 1 : 0) + (sums.naiveRoundsWrongly(o, sums.second(at)) ? 1 : 0);
         }
       }
     }
     assertTrue(naiveWrong > 0, "the data should have near-ties a margin-less float route rounds wrongly");
     byte[] out = new byte[want.length];
-    Int8VectorKernels.requantizeWinograd(m, scales, bias, out, start, 0, block, len, width, 0, channels, pairs, cols,
-        0, 0, 0, inScale, outScale, zeroPoint, -128, 127);
+    Int8VectorKernels.requantizeWinograd(sums.m(), sums.scales(), sums.bias(), out, sums.start(), 0, sums.block(),
+        sums.len(), width, 0, WinogradSums.CHANNELS, pairs, cols, 0, 0, 0, WinogradSums.IN_SCALE,
+        WinogradSums.OUT_SCALE, WinogradSums.ZERO_POINT, -128, 127);
+    for (int i = 0; i < out.length; i++) {
+      assertEquals(want[i], out[i], "output " + i);
+    }
+  }
+
+  @Test
+  void winogradColumnRequantizationMatchesTheDoubleRoute() {
+    // 40 positions a channel: two whole steps and a rest of 8; a position's outputs adjacent bytes.
+    int positions = 40;
+    WinogradSums sums = WinogradSums.draw(59, positions + 8);
+    byte[] want = new byte[WinogradSums.CHANNELS * 2 * positions];
+    int naiveWrong = 0;
+    for (int o = 0; o < WinogradSums.CHANNELS; o++) {
+      for (int p = 0; p < positions; p++) {
+        int at = o * sums.len() + p;
+        int q = o * 2 * positions + 2 * p;
+        want[q] = sums.doubleRoute(o, sums.first(at));
+        want[q + 1] = sums.doubleRoute(o, sums.second(at));
+        naiveWrong += (sums.naiveRoundsWrongly(o, sums.first(at)) ? 1 : 0) + (sums.naiveRoundsWrongly(o, sums.second(at)) ? 1 : 0);
+      }
+    }
+    assertTrue(naiveWrong > 0, "the data should have near-ties a margin-less float route rounds wrongly");
+    byte[] out = new byte[want.length];
+    Int8VectorKernels.requantizeWinogradColumns(sums.m(), sums.scales(), sums.bias(), out, sums.start(), 0,
+        sums.block(), sums.len(), 0, WinogradSums.CHANNELS, positions, 0, 0, 0, WinogradSums.IN_SCALE,
+        WinogradSums.OUT_SCALE, WinogradSums.ZERO_POINT, -128, 127);
     for (int i = 0; i < out.length; i++) {
       assertEquals(want[i], out[i], "output " + i);
     }
