@@ -156,7 +156,8 @@ public final class Int8VectorKernels {
    * {@link #requantize(int[], float[], float[], byte[], int[], int, int, int, int, int, int, int, int, int, int, double, double, double, double, double)}
    * on the integer sums {@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}
    * holds in floats: {@code (double) acc + start} is the int sum + start exactly (both below 2^31 in
-   * magnitude, the caller's guarantee), so the same real values and the same bytes.
+   * magnitude, the caller's guarantee), so the same real values and the same bytes. In float lanes
+   * where the rows are whole vectors or unpadded ({@link #requantizeInFloats}).
    */
   public static void requantize(float[] acc, float[] scales, float[] bias, byte[] out, int[] start, int accOff,
       int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff, int scalesOff,
@@ -1059,7 +1060,8 @@ public final class Int8VectorKernels {
    * <p>Exact where the caller has bounded the sums ({@code WinogradRows}): every m_i is an integer below
    * 2^24 in magnitude; m_0, m_3, m_1 + m_2, m_1 − m_2 and both results before halving are twice a sum of
    * weight × input products, so even integers below 2^25, which floats hold. Fused so that the rows are
-   * not stored and read again (bench/README.md, step 27).
+   * not stored and read again (bench/README.md, step 27). In float lanes where the rows are whole
+   * vectors ({@link #requantizeWinogradInFloats}), in double lanes elsewhere.
    */
   public static void requantizeWinograd(float[] m, float[] scales, float[] bias, byte[] out, int[] start, int mOff,
       int block, int len, int width, int outOff, int channels, int pairs, int cols, int startOff, int scalesOff,
