@@ -6,13 +6,16 @@ package org.qforge.codegen.runtime;
  *
  * <p>The double route (the generated scalar code's, PyTorch's reference) computes, for an exact
  * integer sum s, q = ((s + c)·m + b) / outScale in doubles and stores rint(q) + zeroPoint, clamped.
- * The float route computes t = fma(s, α, β) with α = (float) (m / outScale) and β = (float) ((c·m +
- * b) / outScale + zeroPoint). Each of α, β and the fma is one float rounding (relative 2^-24) of
- * values whose magnitudes are at most |t| + |β| (|s·α| ≤ |t| + |β| up to those roundings), and the
- * double route's roundings are 2^-29 times smaller. So |t − (q + zeroPoint)| &lt; 2^-23·(|t| + |β|)
- * plus the doubles' error on β's terms, and {@link #margin} takes four times that: where t lies
- * farther than the margin from the nearest half-integer, q + zeroPoint lies on the same side and
- * rint gives both the same integer. The remaining lanes (ties among them) go the double route.
+ * The float route computes t = fma(s, α, β) with α = (float) (m·r) and β = (float) ((c·m + b)·r +
+ * zeroPoint), r = 1/outScale (a double, computed once for a layer: a division a channel cost the
+ * width form's 64 channels of 64 outputs as much as their lanes). Each of α, β and the fma is one
+ * float rounding (relative 2^-24) of values whose magnitudes are at most |t| + |β| (|s·α| ≤ |t| +
+ * |β| up to those roundings); r and the doubles that make α add 2^-52 relative, and the double
+ * route's own roundings are 2^-29 times smaller than the float ones. So |t − (q + zeroPoint)| &lt;
+ * 2^-23·(|t| + |β|) plus the doubles' error on β's terms, and the margin ({@link #MARGIN_PER_UNIT}·|t|
+ * + {@link #fixedMargin}) takes four times that: where t lies farther than the margin from the
+ * nearest half-integer, q + zeroPoint lies on the same side and rint gives both the same integer.
+ * The remaining lanes (ties among them) go the double route.
  */
 final class FloatRequantization {
   /** The margin per unit of |t|: four times the float roundings' 2^-23. */
@@ -20,24 +23,27 @@ final class FloatRequantization {
 
   private FloatRequantization() {}
 
-  /** α: the factor from an exact sum to the requantized value, m = inScale · the channel's weight scale. */
-  static float slope(double m, double outScale) {
-    return (float) (m / outScale);
+  /**
+   * α: the factor from an exact sum to the requantized value, m = inScale · the channel's weight
+   * scale, r = 1/outScale.
+   */
+  static float slope(double m, double r) {
+    return (float) (m * r);
   }
 
   /** β: the requantized value of a zero sum, with the channel's start c, bias b and the zero point. */
-  static float offset(double m, double c, double b, double outScale, double zeroPoint) {
-    return (float) ((c * m + b) / outScale + zeroPoint);
+  static float offset(double m, double c, double b, double r, double zeroPoint) {
+    return (float) ((c * m + b) * r + zeroPoint);
   }
 
   /**
    * The margin's part that does not grow with t: 2^-21·|β|, and for the double operations that
-   * made β (products and quotients of magnitude up to |c·m/outScale|, |b/outScale| and |zeroPoint|,
-   * each rounded at 2^-53) 2^-40 of those magnitudes, plus 2^-40.
+   * made β (products of magnitude up to |c·m·r|, |b·r| and |zeroPoint|, each rounded at 2^-53, r at
+   * 2^-53 too) 2^-40 of those magnitudes, plus 2^-40.
    */
-  static float fixedMargin(double m, double c, double b, double outScale, double zeroPoint) {
-    double terms = Math.abs(c * m / outScale) + Math.abs(b / outScale) + Math.abs(zeroPoint) + 1;
-    return (float) (0x1p-21 * Math.abs((double) offset(m, c, b, outScale, zeroPoint)) + 0x1p-40 * terms);
+  static float fixedMargin(double m, double c, double b, double r, double zeroPoint) {
+    double terms = Math.abs(c * m * r) + Math.abs(b * r) + Math.abs(zeroPoint) + 1;
+    return (float) (0x1p-21 * Math.abs((double) offset(m, c, b, r, zeroPoint)) + 0x1p-40 * terms);
   }
 
   /**

@@ -213,13 +213,14 @@ public final class Int8VectorKernels {
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
     int steps = rows * cols;
+    double inverse = 1 / outScale;
     for (int o = 0; o < channels; o++) {
       double m = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
       double c = startOff >= 0 ? start[startOff + o] : 0;
-      float slope = FloatRequantization.slope(m, outScale);
-      float offset = FloatRequantization.offset(m, c, b, outScale, zeroPoint);
-      float fixedMargin = FloatRequantization.fixedMargin(m, c, b, outScale, zeroPoint);
+      float slope = FloatRequantization.slope(m, inverse);
+      float offset = FloatRequantization.offset(m, c, b, inverse, zeroPoint);
+      float fixedMargin = FloatRequantization.fixedMargin(m, c, b, inverse, zeroPoint);
       int a = accOff + o * channelStride;
       int q = outOff + o * steps;
       int k = 0;
@@ -1122,13 +1123,14 @@ public final class Int8VectorKernels {
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
     int steps = pairs * cols;
+    double inverse = 1 / outScale;
     for (int o = 0; o < channels; o++) {
       double mul = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
       double c = startOff >= 0 ? start[startOff + o] : 0;
-      float slope = FloatRequantization.slope(mul, outScale);
-      float offset = FloatRequantization.offset(mul, c, b, outScale, zeroPoint);
-      float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, outScale, zeroPoint);
+      float slope = FloatRequantization.slope(mul, inverse);
+      float offset = FloatRequantization.offset(mul, c, b, inverse, zeroPoint);
+      float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, inverse, zeroPoint);
       int a = mOff + o * len;
       int q = outOff + o * pairs * 2 * cols;
       int k = 0;
@@ -1362,13 +1364,14 @@ public final class Int8VectorKernels {
       int biasOff, double inScale, double outScale, double zeroPoint, double min, double max, int k) {
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
+    double inverse = 1 / outScale;
     for (int o = k / positions; o < channels; o++) {
       double mul = inScale * (double) scales[scalesOff + o];
       double b = biasOff >= 0 ? (double) bias[biasOff + o] : 0.0;
       double c = startOff >= 0 ? start[startOff + o] : 0;
-      FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.slope(mul, outScale));
-      FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.offset(mul, c, b, outScale, zeroPoint));
-      float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, outScale, zeroPoint);
+      FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.slope(mul, inverse));
+      FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.offset(mul, c, b, inverse, zeroPoint));
+      float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, inverse, zeroPoint);
       int a = mOff + o * len;
       int q = outOff + o * 2 * positions;
       int p = k - o * positions;

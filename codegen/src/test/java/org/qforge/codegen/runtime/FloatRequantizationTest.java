@@ -106,8 +106,8 @@ class FloatRequantizationTest {
       }
       acc[5] = 1 << 24;
       acc[6] = -(1 << 24);
-      float slope = FloatRequantization.slope(m, outScale);
-      float offset = FloatRequantization.offset(m, start[0], bias[0], outScale, zeroPoint);
+      float slope = FloatRequantization.slope(m, 1 / outScale);
+      float offset = FloatRequantization.offset(m, start[0], bias[0], 1 / outScale, zeroPoint);
       byte[] want = new byte[rows * cols];
       int naiveWrong = 0;
       for (int y = 0; y < rows; y++) {
@@ -186,8 +186,8 @@ class FloatRequantizationTest {
     }
 
     boolean naiveRoundsWrongly(int o, float sum) {
-      float slope = FloatRequantization.slope(mul(o), OUT_SCALE);
-      float offset = FloatRequantization.offset(mul(o), start[o], bias[o], OUT_SCALE, ZERO_POINT);
+      float slope = FloatRequantization.slope(mul(o), 1 / OUT_SCALE);
+      float offset = FloatRequantization.offset(mul(o), start[o], bias[o], 1 / OUT_SCALE, ZERO_POINT);
       return naiveFloatRoute(sum, slope, offset, -128, 127) != doubleRoute(o, sum);
     }
   }
