@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -218,13 +217,10 @@ public final class Int8VectorKernels {
       double m = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
       double c = startOff >= 0 ? start[startOff + o] : 0;
-      float slope = FloatRequantization.slope(m, inverse);
-      float offset = FloatRequantization.offset(m, c, b, inverse, zeroPoint);
-      float fixedMargin = FloatRequantization.fixedMargin(m, c, b, inverse, zeroPoint);
       int a = accOff + o * channelStride;
       int q = outOff + o * steps;
       int k = 0;
-      while ((k = requantizeRowsInFloats(acc, out, a, q, k, steps, cols, rowStride, slope, offset, fixedMargin, min,
+      while ((k = requantizeRowsInFloats(acc, out, a, q, k, steps, cols, rowStride, m, c, b, inverse, zeroPoint, min,
           max)) < steps) {
         int row = k / cols;
         requantizeLanes(acc, out, a + row * rowStride, q + row * cols, k % cols, k % cols + LANES, c, m, b, hasBias,
@@ -241,11 +237,12 @@ public final class Int8VectorKernels {
    * stack).
    */
   private static int requantizeRowsInFloats(float[] acc, byte[] out, int a, int q, int k, int steps, int cols,
-      int rowStride, float slope, float offset, float fixedMargin, double min, double max) {
+      int rowStride, double m, double c, double b, double inverse, double zeroPoint, double min, double max) {
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
-    FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, slope);
-    FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, offset);
+    FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.slope(m, inverse));
+    FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.offset(m, c, b, inverse, zeroPoint));
+    float fixedMargin = FloatRequantization.fixedMargin(m, c, b, inverse, zeroPoint);
     int x = k % cols;
     a += k / cols * rowStride;
     for (; k < steps; k += LANES) {
@@ -1128,14 +1125,11 @@ public final class Int8VectorKernels {
       double mul = inScale * (double) scales[scalesOff + o];
       double b = hasBias ? (double) bias[biasOff + o] : 0.0;
       double c = startOff >= 0 ? start[startOff + o] : 0;
-      float slope = FloatRequantization.slope(mul, inverse);
-      float offset = FloatRequantization.offset(mul, c, b, inverse, zeroPoint);
-      float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, inverse, zeroPoint);
       int a = mOff + o * len;
       int q = outOff + o * pairs * 2 * cols;
       int k = 0;
-      while ((k = requantizeWinogradRowsInFloats(m, out, a, q, k, steps, block, width, cols, slope, offset,
-          fixedMargin, min, max)) < steps) {
+      while ((k = requantizeWinogradRowsInFloats(m, out, a, q, k, steps, block, width, cols, mul, c, b, inverse,
+          zeroPoint, min, max)) < steps) {
         int r = k / cols;
         requantizeWinogradLanes(m, out, a + r * width, q + r * 2 * cols, block, cols, k % cols, k % cols + LANES, c,
             mul, b, hasBias, outScale, zeroPoint, low, high);
@@ -1150,11 +1144,12 @@ public final class Int8VectorKernels {
    * where it stopped (the caller takes that step by the double route).
    */
   private static int requantizeWinogradRowsInFloats(float[] m, byte[] out, int a, int q, int k, int steps, int block,
-      int width, int cols, float slope, float offset, float fixedMargin, double min, double max) {
+      int width, int cols, double mul, double c, double b, double inverse, double zeroPoint, double min, double max) {
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
-    FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, slope);
-    FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, offset);
+    FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.slope(mul, inverse));
+    FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.offset(mul, c, b, inverse, zeroPoint));
+    float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, inverse, zeroPoint);
     int x = k % cols;
     a += k / cols * width;
     q += k / cols * 2 * cols;
@@ -1850,12 +1845,8 @@ public final class Int8VectorKernels {
    * ({@code vpmaxsq}); the requantization of resnet20's 16→16 layer 7.5 → 4.3 µs (bench/README.md).
    */
   private static ByteVector quantizedLanes(DoubleVector real, double outScale, double zeroPoint, long low, long high) {
-    return (ByteVector) quantizedBits(real, outScale, zeroPoint, low, high).convertShape(VectorOperators.L2B, BYTES_8, 0);
-  }
-
-  /** {@link #quantizedLanes} before the narrowing: each lane's byte in the low bits of a long. */
-  private static LongVector quantizedBits(DoubleVector real, double outScale, double zeroPoint, long low, long high) {
-    return real.div(outScale).add(MAGIC).add(zeroPoint).reinterpretAsLongs().max(low).min(high);
+    return (ByteVector) real.div(outScale).add(MAGIC).add(zeroPoint).reinterpretAsLongs().max(low).min(high)
+        .convertShape(VectorOperators.L2B, BYTES_8, 0);
   }
 
   /**
