@@ -62,6 +62,17 @@ public final class Int8VectorKernels {
   private static final double MAGIC = 0x1.8p52;
   /** 1.5·2^23: {@link #MAGIC} for floats ({@link #quantize}). */
   private static final float FLOAT_MAGIC = 0x1.8p23f;
+  /**
+   * Steps of {@link #LANES} a float loop stores before it tests whether their rounding was certain:
+   * each lane's margin and the test (a mask made a vector, compared, tested) cost more than the step
+   * itself on JDK 17 (16 K quantized adds 2.7 µs with them every step, 1.05 without, 1.7 with one
+   * bound a loop and a test every four steps); an uncertain group is stored again by
+   * the double route, so a loop's output must not overlap its input. Not in the width form's loop
+   * ({@link #requantizeWinogradColumnsInFloats}): there the folded test pushed C2 past its inlining
+   * node budget (NodeCountInliningCutoff), the Vector API calls after it were compiled as calls with
+   * boxed vectors, and its layer's requantization took 5.5 µs instead of 1.4.
+   */
+  private static final int STEPS_PER_TEST = 4;
 
   /**
    * Whether {@link #requantizeChannels} (linear layers) runs on vector lanes: only on JDK 25 and later.
@@ -221,41 +232,57 @@ public final class Int8VectorKernels {
       int q = outOff + o * steps;
       int k = 0;
       while ((k = requantizeRowsInFloats(acc, out, a, q, k, steps, cols, rowStride, m, c, b, inverse, zeroPoint, min,
-          max)) < steps) {
-        int row = k / cols;
-        requantizeLanes(acc, out, a + row * rowStride, q + row * cols, k % cols, k % cols + LANES, c, m, b, hasBias,
-            outScale, zeroPoint, low, high);
-        k += LANES;
+          max, STEPS_PER_TEST)) < steps) {
+        // The group again, a test a step, and the uncertain steps by the double route.
+        int end = Math.min(steps, k + STEPS_PER_TEST * LANES);
+        while ((k = requantizeRowsInFloats(acc, out, a, q, k, end, cols, rowStride, m, c, b, inverse, zeroPoint, min,
+            max, 1)) < end) {
+          int row = k / cols;
+          requantizeLanes(acc, out, a + row * rowStride, q + row * cols, k % cols, k % cols + LANES, c, m, b, hasBias,
+              outScale, zeroPoint, low, high);
+          k += LANES;
+        }
       }
     }
   }
 
   /**
-   * One channel's rows of {@link #requantizeInFloats} from output k (a multiple of {@link #LANES}),
-   * until a step whose rounding is not certain or the end; returns where it stopped (the caller
-   * takes that step by the double route: a call in this loop would make C2 keep the vectors on the
-   * stack).
+   * One channel's rows of {@link #requantizeInFloats} from output k (a multiple of {@link #LANES}) to
+   * {@code steps}, testing every {@code group} steps (a power of two) and at the end whether their
+   * rounding was certain ({@link #STEPS_PER_TEST}); returns the start of the first group that was
+   * not, or {@code steps}. The caller runs that group again with a test a step and takes the
+   * uncertain steps by the double route: a call in this loop would make C2 keep the vectors on the
+   * stack.
    */
   private static int requantizeRowsInFloats(float[] acc, byte[] out, int a, int q, int k, int steps, int cols,
-      int rowStride, double m, double c, double b, double inverse, double zeroPoint, double min, double max) {
+      int rowStride, double m, double c, double b, double inverse, double zeroPoint, double min, double max,
+      int group) {
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
     FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.slope(m, inverse));
     FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.offset(m, c, b, inverse, zeroPoint));
-    float fixedMargin = FloatRequantization.fixedMargin(m, c, b, inverse, zeroPoint);
+    int limitBits = Float.floatToRawIntBits(
+        FloatRequantization.limit(min, max, FloatRequantization.fixedMargin(m, c, b, inverse, zeroPoint)));
     int x = k % cols;
     a += k / cols * rowStride;
-    for (; k < steps; k += LANES) {
+    IntVector worst = IntVector.zero(INTS);
+    int first = k;
+    for (int s = 0; k < steps; k += LANES, s++) {
       FloatVector t = FloatVector.fromArray(SUM_FLOATS, acc, a + x).fma(slopes, offsets);
       FloatVector magic = t.add(FLOAT_MAGIC);
-      if (!roundingIsCertain(t, magic, fixedMargin).allTrue()) {
-        return k;
-      }
+      worst = worst.max(roundingDoubt(t, magic));
       floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, q + k);
       x += LANES;
       if (x == cols) {
         x = 0;
         a += rowStride;
+      }
+      if ((s & (group - 1)) == group - 1 || k + LANES >= steps) {
+        if (!certain(worst, limitBits)) {
+          return first;
+        }
+        worst = IntVector.zero(INTS);
+        first = k + LANES;
       }
     }
     return k;
@@ -359,7 +386,10 @@ public final class Int8VectorKernels {
    * times a float scale), then {@link #requantize}'s exact route to the byte, for finite scales and a
    * finite nonzero {@code outScale} (the caller's guarantee), so the same bits. Eight lanes at a time
    * on 512-bit machines, scalar elsewhere. resnet20's nine residual adds: 93 µs as table lookups (one
-   * scalar load an element), ~25 µs here (bench/README.md, step 22).
+   * scalar load an element), ~25 µs here (bench/README.md, step 22). The float route
+   * ({@link #quantizedAddInFloats}) stores a group of steps before it knows whether their rounding was
+   * certain and reads the inputs again if not, so it runs only where {@code out} overlaps neither
+   * input (the planner never shares a step's input and output); in place, the double route.
    */
   public static void quantizedAdd(byte[] a, byte[] b, byte[] out, int aOff, int bOff, int outOff, int n,
       double aScale, double aZeroPoint, double bScale, double bZeroPoint, double outScale, double zeroPoint,
@@ -367,51 +397,73 @@ public final class Int8VectorKernels {
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
     int i = 0;
-    if (WIDE) {
+    if (WIDE && apart(a, aOff, out, outOff, n) && apart(b, bOff, out, outOff, n)) {
       double alpha = aScale / outScale;
       double beta = bScale / outScale;
       double gamma = zeroPoint - aZeroPoint * alpha - bZeroPoint * beta;
       float fixedMargin = FloatRequantization.fixedMargin(128 * Math.abs(alpha) + 128 * Math.abs(beta) + Math.abs(gamma));
-      while ((i = quantizedAddInFloats(a, b, out, aOff, bOff, outOff, i, n, (float) alpha, (float) beta, (float) gamma,
-          fixedMargin, min, max)) + LANES <= n) {
-        quantizedAddLanes(a, b, out, aOff + i, bOff + i, outOff + i, LANES, aScale, aZeroPoint, bScale, bZeroPoint,
-            outScale, zeroPoint, low, high);
-        i += LANES;
+      int wholeSteps = n - n % LANES;
+      while ((i = quantizedAddInFloats(a, b, out, aOff, bOff, outOff, i, wholeSteps, (float) alpha, (float) beta,
+          (float) gamma, fixedMargin, min, max, STEPS_PER_TEST)) < wholeSteps) {
+        // The group again, a test a step, and the uncertain steps by the double route.
+        int end = Math.min(wholeSteps, i + STEPS_PER_TEST * LANES);
+        while ((i = quantizedAddInFloats(a, b, out, aOff, bOff, outOff, i, end, (float) alpha, (float) beta,
+            (float) gamma, fixedMargin, min, max, 1)) < end) {
+          quantizedAddLanes(a, b, out, aOff + i, bOff + i, outOff + i, LANES, aScale, aZeroPoint, bScale, bZeroPoint,
+              outScale, zeroPoint, low, high);
+          i += LANES;
+        }
       }
     }
     quantizedAddLanes(a, b, out, aOff + i, bOff + i, outOff + i, n - i, aScale, aZeroPoint, bScale, bZeroPoint,
         outScale, zeroPoint, low, high);
   }
 
+  /** True if {@code n} elements from {@code xOff} in x and from {@code outOff} in out share none. */
+  private static boolean apart(byte[] x, int xOff, byte[] out, int outOff, int n) {
+    return x != out || xOff + n <= outOff || outOff + n <= xOff;
+  }
+
   /**
-   * {@link #quantizedAdd} in float lanes, {@link #LANES} elements a step from {@code i}, until a step
-   * whose rounding is not certain or the last whole step; returns where it stopped. With α =
+   * {@link #quantizedAdd} in float lanes, {@link #LANES} elements a step from {@code i} to {@code n}
+   * (whole steps), testing every {@code group} steps (a power of two) and at the end whether their
+   * rounding was certain; returns the start of the first group that was not (stored already, to be
+   * stored again), or {@code n}. With α =
    * aScale/outScale, β = bScale/outScale and γ = zeroPoint − aZeroPoint·α − bZeroPoint·β (doubles, then
    * floats), t = fma(a, α, fma(b, β, γ)) is within 2^-23·(128·|α| + 128·|β| + |γ|) + 2^-24·|t| of the
    * double route's quotient + zeroPoint (five float roundings of values no larger), so with eight
    * times that as the margin the reasoning of {@link FloatRequantization} holds and the bytes are
-   * the same. The caller takes the uncertain step (or a NaN) by the double route and calls again: a
-   * call in this loop would make C2 keep the vectors on the stack. 16 K elements: 4.3–4.5 → 3.2–3.4
-   * µs (bench/README.md, step 31).
+   * the same; |t| is taken at {@link FloatRequantization#limit}'s bound. The caller runs an uncertain
+   * group again a step at a time and takes its uncertain steps (or NaNs) by the double route: a call
+   * in this loop would make C2 keep the vectors on the stack. 16 K elements: 4.3–4.5 → 3.2–3.4 µs
+   * (step 31), 2.5–2.6 → 1.9–2.0 with a test every four steps (step 32, bench/README.md).
    */
   private static int quantizedAddInFloats(byte[] a, byte[] b, byte[] out, int aOff, int bOff, int outOff, int i,
-      int n, float alpha, float beta, float gamma, float fixedMargin, double min, double max) {
+      int n, float alpha, float beta, float gamma, float fixedMargin, double min, double max, int group) {
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
     FloatVector aSlope = FloatVector.broadcast(SUM_FLOATS, alpha);
     FloatVector bSlope = FloatVector.broadcast(SUM_FLOATS, beta);
     FloatVector offset = FloatVector.broadcast(SUM_FLOATS, gamma);
-    for (; i + LANES <= n; i += LANES) {
-      FloatVector x = widenedFloats(a, aOff + i);
-      FloatVector y = widenedFloats(b, bOff + i);
+    int limitBits = Float.floatToRawIntBits(FloatRequantization.limit(min, max, fixedMargin));
+    int steps = (n - i) / LANES;
+    IntVector worst = IntVector.zero(INTS);
+    for (int s = 0; s < steps; s++) {
+      int j = i + s * LANES;
+      FloatVector x = widenedFloats(a, aOff + j);
+      FloatVector y = widenedFloats(b, bOff + j);
       FloatVector t = x.fma(aSlope, y.fma(bSlope, offset));
       FloatVector magic = t.add(FLOAT_MAGIC);
-      if (!roundingIsCertain(t, magic, fixedMargin).allTrue()) {
-        return i;
+      worst = worst.max(roundingDoubt(t, magic));
+      floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, outOff + j);
+      if ((s & (group - 1)) == group - 1 || s == steps - 1) {
+        if (!certain(worst, limitBits)) {
+          return j - (s & (group - 1)) * LANES;
+        }
+        worst = IntVector.zero(INTS);
       }
-      floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, outOff + i);
     }
-    return i;
+    return i + steps * LANES;
   }
 
   /** {@link #quantizedAdd}'s double route, eight lanes at a time on 512-bit machines, then scalar. */
@@ -1129,31 +1181,41 @@ public final class Int8VectorKernels {
       int q = outOff + o * pairs * 2 * cols;
       int k = 0;
       while ((k = requantizeWinogradRowsInFloats(m, out, a, q, k, steps, block, width, cols, mul, c, b, inverse,
-          zeroPoint, min, max)) < steps) {
-        int r = k / cols;
-        requantizeWinogradLanes(m, out, a + r * width, q + r * 2 * cols, block, cols, k % cols, k % cols + LANES, c,
-            mul, b, hasBias, outScale, zeroPoint, low, high);
-        k += LANES;
+          zeroPoint, min, max, STEPS_PER_TEST)) < steps) {
+        // The group again, a test a step, and the uncertain steps by the double route.
+        int end = Math.min(steps, k + STEPS_PER_TEST * LANES);
+        while ((k = requantizeWinogradRowsInFloats(m, out, a, q, k, end, block, width, cols, mul, c, b, inverse,
+            zeroPoint, min, max, 1)) < end) {
+          int r = k / cols;
+          requantizeWinogradLanes(m, out, a + r * width, q + r * 2 * cols, block, cols, k % cols, k % cols + LANES, c,
+              mul, b, hasBias, outScale, zeroPoint, low, high);
+          k += LANES;
+        }
       }
     }
   }
 
   /**
-   * One channel's pairs of rows of {@link #requantizeWinogradInFloats} from step k (pairs·cols steps,
-   * a multiple of {@link #LANES}), until a step whose rounding is not certain or the end; returns
-   * where it stopped (the caller takes that step by the double route).
+   * One channel's pairs of rows of {@link #requantizeWinogradInFloats} from step k to {@code steps}
+   * (pairs·cols in all, a multiple of {@link #LANES}), testing as {@link #requantizeRowsInFloats}
+   * does; returns the start of the first uncertain group, or {@code steps}. The 16→16 layers of
+   * resnet20: 3.2–3.3 → 2.6–2.7 µs (a test every step before, bench/README.md, step 32).
    */
   private static int requantizeWinogradRowsInFloats(float[] m, byte[] out, int a, int q, int k, int steps, int block,
-      int width, int cols, double mul, double c, double b, double inverse, double zeroPoint, double min, double max) {
+      int width, int cols, double mul, double c, double b, double inverse, double zeroPoint, double min, double max,
+      int group) {
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
     FloatVector slopes = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.slope(mul, inverse));
     FloatVector offsets = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.offset(mul, c, b, inverse, zeroPoint));
-    float fixedMargin = FloatRequantization.fixedMargin(mul, c, b, inverse, zeroPoint);
+    int limitBits = Float.floatToRawIntBits(
+        FloatRequantization.limit(min, max, FloatRequantization.fixedMargin(mul, c, b, inverse, zeroPoint)));
     int x = k % cols;
     a += k / cols * width;
     q += k / cols * 2 * cols;
-    for (; k < steps; k += LANES) {
+    IntVector worst = IntVector.zero(INTS);
+    int first = k;
+    for (int s = 0; k < steps; k += LANES, s++) {
       FloatVector m0 = FloatVector.fromArray(SUM_FLOATS, m, a + x);
       FloatVector m1 = FloatVector.fromArray(SUM_FLOATS, m, a + block + x);
       FloatVector m2 = FloatVector.fromArray(SUM_FLOATS, m, a + 2 * block + x);
@@ -1162,10 +1224,7 @@ public final class Int8VectorKernels {
       FloatVector bottom = secondOfPair(m1, m2, m3).fma(slopes, offsets);
       FloatVector topMagic = top.add(FLOAT_MAGIC);
       FloatVector bottomMagic = bottom.add(FLOAT_MAGIC);
-      if (!roundingIsCertain(top, topMagic, fixedMargin).and(roundingIsCertain(bottom, bottomMagic, fixedMargin))
-          .allTrue()) {
-        return k;
-      }
+      worst = worst.max(roundingDoubt(top, topMagic)).max(roundingDoubt(bottom, bottomMagic));
       floatQuantizedBytes(topMagic, lowBits, highBits).intoArray(out, q + x);
       floatQuantizedBytes(bottomMagic, lowBits, highBits).intoArray(out, q + cols + x);
       x += LANES;
@@ -1173,6 +1232,13 @@ public final class Int8VectorKernels {
         x = 0;
         a += width;
         q += 2 * cols;
+      }
+      if ((s & (group - 1)) == group - 1 || k + LANES >= steps) {
+        if (!certain(worst, limitBits)) {
+          return first;
+        }
+        worst = IntVector.zero(INTS);
+        first = k + LANES;
       }
     }
     return k;
@@ -1202,6 +1268,20 @@ public final class Int8VectorKernels {
    * (here {@code magic}) is sure to be the double route's: t lies farther from a half-integer than
    * {@link FloatRequantization#MARGIN_PER_UNIT}·|t| + {@code fixed}. False for NaN lanes.
    */
+  /**
+   * |t − rint(t)| for each lane, as int bits (non-negative, a NaN's sign cleared; such bits order as
+   * the floats do), so that a loop folds its steps with an int max and tests every {@link
+   * #STEPS_PER_TEST} steps whether all lie below its limit ({@link #certain}).
+   */
+  private static IntVector roundingDoubt(FloatVector t, FloatVector magic) {
+    return t.sub(magic.sub(FLOAT_MAGIC)).abs().reinterpretAsInts();
+  }
+
+  /** True if every lane of {@link #roundingDoubt}s folded by max lies below the limit's bits: no NaN, no lane too near a half-integer. */
+  private static boolean certain(IntVector worst, int limitBits) {
+    return worst.compare(VectorOperators.LT, limitBits).allTrue();
+  }
+
   private static VectorMask<Float> roundingIsCertain(FloatVector t, FloatVector magic, float fixed) {
     FloatVector fraction = t.sub(magic.sub(FLOAT_MAGIC)).abs();
     return fraction.add(t.abs().fma(FloatRequantization.MARGIN_PER_UNIT, fixed)).compare(VectorOperators.LT, 0.5f);
