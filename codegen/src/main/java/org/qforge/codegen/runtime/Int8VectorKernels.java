@@ -1017,14 +1017,30 @@ public final class Int8VectorKernels {
    * back cost resnet20 ~40 µs). Whole vectors where the bytes allow: a row's last vector runs up to
    * {@code LANES − 1} elements past it, writing the next row's start, which a later iteration writes
    * again (rows go in order, the border cells after the inside), so the caller leaves that many
-   * writable elements after each block's last plane.
+   * writable elements after each block's last plane. Where the rows are whole vectors (resnet20's 32
+   * and 16 wide), the border cells come first instead, a vector a run of them ({@link #borderVector}).
    */
   public static void winogradInput(byte[] x, float[] u, int xOff, int uOff, int channels, int h, int w, int top,
       int left, int width, int pairs, int plane, int block, float zeroPoint) {
     int whole = w - w % LANES;
+    int border = width - w;
+    // Rows of whole vectors, at least one, and borders no wider than a vector: each run of border cells
+    // (a row's right, the next row's left) is written first, by one vector a plane that ends where the
+    // next row's inputs begin, its other lanes inside the row before, which the inputs then overwrite;
+    // the first row's left border and the last row's right one the same way.
+    boolean borderVectors = whole == w && w >= LANES && border <= LANES && pairs > 0;
+    float twice = zeroPoint + zeroPoint;
     for (int c = 0; c < channels; c++) {
       int image = xOff + c * h * w;
       int to = uOff + c * plane + left;
+      if (borderVectors) {
+        int first = to - left;
+        borderVector(u, first, block, twice);
+        for (int r = 1; r < pairs; r++) {
+          borderVector(u, first + r * width + left - LANES, block, twice);
+        }
+        borderVector(u, first + pairs * width - LANES, block, twice);
+      }
       // A last part-vector first, so that the whole vectors of the next row overwrite what it runs past.
       if (whole < w) {
         winogradColumns(x, u, image, to, h, w, top, width, pairs, block, zeroPoint, whole);
@@ -1032,7 +1048,9 @@ public final class Int8VectorKernels {
       for (int ix = 0; ix < whole; ix += LANES) {
         winogradColumns(x, u, image, to, h, w, top, width, pairs, block, zeroPoint, ix);
       }
-      float twice = zeroPoint + zeroPoint;
+      if (borderVectors) {
+        continue;
+      }
       for (int r = 0; r < pairs; r++) {
         int row = to - left + r * width;
         for (int j = 0; j < left; j++) {
@@ -1091,6 +1109,20 @@ public final class Int8VectorKernels {
 
   private static float inputOrZeroPoint(byte[] x, int image, int h, int w, int iy, int ix, float zeroPoint) {
     return iy >= 0 && iy < h ? x[image + iy * w + ix] : zeroPoint;
+  }
+
+  /**
+   * Bᵀ of the zero point in {@link #LANES} cells of each plane from {@code at}: 0, 2·zeroPoint, 0, 0.
+   * Written a cell at a time, a pair row's border columns cost resnet20's 16→16 layers' input
+   * transform ~1.6 of its 3.7 µs and the 32→32 ones' ~1.8 of 2.8; a vector a run of them, 3.2 and 1.7
+   * (bench/README.md, step 34).
+   */
+  private static void borderVector(float[] u, int at, int block, float twice) {
+    FloatVector zero = FloatVector.zero(SUM_FLOATS);
+    zero.intoArray(u, at);
+    FloatVector.broadcast(SUM_FLOATS, twice).intoArray(u, at + block);
+    zero.intoArray(u, at + 2 * block);
+    zero.intoArray(u, at + 3 * block);
   }
 
   private static void paddingColumn(float[] u, int at, int block, float twice) {

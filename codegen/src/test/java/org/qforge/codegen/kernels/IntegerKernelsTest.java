@@ -2,6 +2,7 @@ package org.qforge.codegen.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -364,18 +365,23 @@ class IntegerKernelsTest {
     // (blocks of eight, four and one), nine input channels, odd padded widths whose rows end inside a
     // vector, two batch elements (the weights transformed once), a kernel two wide with dilation 2 and
     // width padding 2, and an unpadded one (10 - 2 = 8 rows out) whose rows of 21 take a whole vector
-    // and a part of one.
+    // and a part of one. Then rows of whole vectors (16 and 32 wide), whose borders are written first
+    // by vectors the inputs partly overwrite: one column each side (16 wide; 32 wide with two batch
+    // elements) and two each side.
     Object[][] shapes = {
         {new int[] {2, 9, 10, 13}, new int[] {13, 9, 3, 3}, new int[] {1}, new int[] {1}},
         {new int[] {1, 8, 10, 5}, new int[] {4, 8, 3, 2}, new int[] {1, 2}, new int[] {1, 2}},
         {new int[] {1, 16, 10, 21}, new int[] {8, 16, 3, 3}, new int[] {0}, new int[] {1}},
+        {new int[] {1, 8, 16, 16}, new int[] {5, 8, 3, 3}, new int[] {1}, new int[] {1}},
+        {new int[] {1, 8, 4, 16}, new int[] {4, 8, 3, 5}, new int[] {1, 2}, new int[] {1}},
+        {new int[] {2, 9, 8, 32}, new int[] {13, 9, 3, 3}, new int[] {1}, new int[] {1}},
     };
     for (Object[] shape : shapes) {
       int[] x = (int[]) shape[0];
       int[] w = (int[]) shape[1];
       Prog p = new Prog();
       Value c = int8Conv(p, x, w, "padding", shape[2], "dilation", shape[3]);
-      assertNotNull(WinogradRows.of(c.producer()), Arrays.toString(w) + ": the F(2,3) form applies");
+      assertInstanceOf(WinogradRows.class, WinogradForm.of(c.producer()), Arrays.toString(x) + ": the F(2,3) height form");
       Graph g = p.done(p.dequantize(c, 0.05, 4));
       Set<String> calls = vectorKernelCalls(g);
       assertTrue(calls.containsAll(Set.of("winogradWeights", "winogradInput", FLOAT_CONV_TAPS, "requantizeWinograd")),
