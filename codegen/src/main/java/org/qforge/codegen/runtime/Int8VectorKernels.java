@@ -73,6 +73,13 @@ public final class Int8VectorKernels {
    * boxed vectors, and its layer's requantization took 5.5 µs instead of 1.4.
    */
   private static final int STEPS_PER_TEST = 4;
+  /**
+   * For each half dividing {@link #LANES}: two vectors of 0/1, 0 in the lanes ≡ 0 and the lanes ≡
+   * half − 1 (mod half), and their complements in {@link #BORDER_LANES_POINT}
+   * ({@code winogradColumnsInputWithBorderLanes}).
+   */
+  private static final float[][] BORDER_LANES_KEEP = borderLanes(true);
+  private static final float[][] BORDER_LANES_POINT = borderLanes(false);
 
   /**
    * Whether {@link #requantizeChannels} (linear layers) runs on vector lanes: only on JDK 25 and later.
@@ -101,6 +108,23 @@ public final class Int8VectorKernels {
       Runtime.version().feature() >= 25 || Boolean.getBoolean("qforge.eightChannelTiles");
 
   private Int8VectorKernels() {}
+
+  private static float[][] borderLanes(boolean keep) {
+    float[][] tables = new float[LANES + 1][];
+    for (int half = 1; half <= LANES; half++) {
+      if (LANES % half == 0) {
+        float[] t = new float[2 * LANES];
+        for (int lane = 0; lane < LANES; lane++) {
+          boolean start = lane % half == 0;
+          boolean end = lane % half == half - 1;
+          t[lane] = start == keep ? 0 : 1;
+          t[LANES + lane] = end == keep ? 0 : 1;
+        }
+        tables[half] = t;
+      }
+    }
+    return tables;
+  }
 
   /**
    * Requantizes convolution sums to int8 or uint8 (stored as bytes), channel by channel: for
@@ -1341,12 +1365,97 @@ public final class Int8VectorKernels {
    * border cells. Whole vectors run past an image into cells later channels or the next passes
    * write again, and one element before it: the caller leaves {@code 2·LANES} writable elements after
    * each block's planes and one before the fourth. Then the padding rows and each input row's two
-   * border cells. Then Bᵀ in place over all channels' planes: each position's four d_k give its u_i.
+   * border cells (where a row's pairs divide a vector, within the first pass: {@link
+   * #winogradColumnsInputWithBorderLanes}). Then Bᵀ in place over all channels' planes: each
+   * position's four d_k give its u_i.
    */
   public static void winogradColumnsInput(byte[] x, float[] u, int xOff, int uOff, int channels, int h, int top,
       int half, int planeRows, int block, float zeroPoint) {
     int plane = planeRows * half;
     int rows = Math.min(h, planeRows - top);
+    int pairs = rows * half;
+    if (LANES % half == 0 && pairs % LANES == 0 && pairs > 0) {
+      winogradColumnsInputWithBorderLanes(x, u, xOff, uOff, channels, h, top, half, plane, pairs, block, zeroPoint);
+    } else {
+      winogradColumnsInputThenBorders(x, u, xOff, uOff, channels, h, top, half, planeRows, rows, block, zeroPoint);
+    }
+    int n = channels * plane;
+    int j = 0;
+    for (; j + LANES <= n; j += LANES) {
+      int at = uOff + j;
+      FloatVector d0 = FloatVector.fromArray(SUM_FLOATS, u, at);
+      FloatVector d2 = FloatVector.fromArray(SUM_FLOATS, u, at + block);
+      FloatVector d1 = FloatVector.fromArray(SUM_FLOATS, u, at + 2 * block);
+      FloatVector d3 = FloatVector.fromArray(SUM_FLOATS, u, at + 3 * block);
+      d0.sub(d2).intoArray(u, at);
+      d1.add(d2).intoArray(u, at + block);
+      d2.sub(d1).intoArray(u, at + 2 * block);
+      d1.sub(d3).intoArray(u, at + 3 * block);
+    }
+    for (; j < n; j++) {
+      int at = uOff + j;
+      float d0 = u[at];
+      float d2 = u[at + block];
+      float d1 = u[at + 2 * block];
+      float d3 = u[at + 3 * block];
+      u[at] = d0 - d2;
+      u[at + block] = d1 + d2;
+      u[at + 2 * block] = d2 - d1;
+      u[at + 3 * block] = d1 - d3;
+    }
+  }
+
+  /**
+   * {@link #winogradColumnsInput}'s first two passes where each plane row's border cells fall on fixed
+   * lanes of a whole vector (half divides {@link #LANES}, whole vectors of pairs): the runs of d_0 and
+   * d_3 put the zero point in those lanes as they store (a fused multiply-add with a 0/1 vector, exact),
+   * and the padding rows are filled by whole vectors, before an image's pairs (which overwrite what
+   * they run into) and after them (the next channel overwrites what they run into). A cell at a time,
+   * the borders took resnet20's 64→64 layers' input transform to 2.3 µs, this way 1.9 (bench/README.md,
+   * step 35).
+   */
+  private static void winogradColumnsInputWithBorderLanes(byte[] x, float[] u, int xOff, int uOff, int channels,
+      int h, int top, int half, int plane, int pairs, int block, float zeroPoint) {
+    FloatVector keepEnds = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_KEEP[half], LANES);
+    FloatVector keepStarts = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_KEEP[half], 0);
+    FloatVector startPoints = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_POINT[half], 0).mul(zeroPoint);
+    FloatVector endPoints = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_POINT[half], LANES).mul(zeroPoint);
+    FloatVector points = FloatVector.broadcast(SUM_FLOATS, zeroPoint);
+    for (int c = 0; c < channels; c++) {
+      int from = xOff + c * h * 2 * half;
+      int start = uOff + c * plane;
+      int at = start + top * half;
+      // The rows above, and d_0's first cell (the first row's left border), which its run starts after.
+      for (int i = 0; i < 4; i++) {
+        for (int k = start + i * block; k < at + i * block + (i == 0 ? 1 : 0); k += LANES) {
+          points.intoArray(u, k);
+        }
+      }
+      for (int m = 0; m < pairs; m += LANES) {
+        ShortVector bytes = ByteVector.fromArray(PAIRS, x, from + 2 * m).reinterpretAsShorts();
+        FloatVector even = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
+            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+        FloatVector odd = (FloatVector) bytes.lanewise(VectorOperators.ASHR, 8)
+            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+        // d_0 from m + 1: lanes half − 1, 2·half − 1, … land on row starts; d_3 from m − 1: lanes 0, half, … on row ends.
+        odd.fma(keepEnds, endPoints).intoArray(u, at + m + 1);
+        odd.intoArray(u, at + block + m);
+        even.intoArray(u, at + 2 * block + m);
+        even.fma(keepStarts, startPoints).intoArray(u, at + 3 * block + m - 1);
+      }
+      // The rows below, and d_3's last cell (the last row's right border), which its run ends before.
+      for (int i = 0; i < 4; i++) {
+        for (int k = at + i * block + pairs - (i == 3 ? 1 : 0); k < start + i * block + plane; k += LANES) {
+          points.intoArray(u, k);
+        }
+      }
+    }
+  }
+
+  /** {@link #winogradColumnsInput}'s first two passes a cell at a time where a vector's lanes do not fall on the borders. */
+  private static void winogradColumnsInputThenBorders(byte[] x, float[] u, int xOff, int uOff, int channels, int h,
+      int top, int half, int planeRows, int rows, int block, float zeroPoint) {
+    int plane = planeRows * half;
     int pairs = rows * half;
     for (int c = 0; c < channels; c++) {
       int from = xOff + c * h * 2 * half;
@@ -1387,30 +1496,6 @@ public final class Int8VectorKernels {
           u[row + 3 * block + half - 1] = zeroPoint;
         }
       }
-    }
-    int n = channels * plane;
-    int j = 0;
-    for (; j + LANES <= n; j += LANES) {
-      int at = uOff + j;
-      FloatVector d0 = FloatVector.fromArray(SUM_FLOATS, u, at);
-      FloatVector d2 = FloatVector.fromArray(SUM_FLOATS, u, at + block);
-      FloatVector d1 = FloatVector.fromArray(SUM_FLOATS, u, at + 2 * block);
-      FloatVector d3 = FloatVector.fromArray(SUM_FLOATS, u, at + 3 * block);
-      d0.sub(d2).intoArray(u, at);
-      d1.add(d2).intoArray(u, at + block);
-      d2.sub(d1).intoArray(u, at + 2 * block);
-      d1.sub(d3).intoArray(u, at + 3 * block);
-    }
-    for (; j < n; j++) {
-      int at = uOff + j;
-      float d0 = u[at];
-      float d2 = u[at + block];
-      float d1 = u[at + 2 * block];
-      float d3 = u[at + 3 * block];
-      u[at] = d0 - d2;
-      u[at + block] = d1 + d2;
-      u[at + 2 * block] = d2 - d1;
-      u[at + 3 * block] = d1 - d3;
     }
   }
 

@@ -426,11 +426,15 @@ class IntegerKernelsTest {
     // or more: 8 × 8 outputs (4 pairs a row: whole vectors run over many rows), two batch elements and
     // 13 output channels; a kernel two rows high without height padding (no height form; the first
     // row's d_3 run starts one cell before the plane) on rows of 11 pairs; height dilation 2 with
-    // height padding 2 (taps two plane rows apart).
+    // height padding 2 (taps two plane rows apart). The first case, and the last two, have rows of
+    // pairs that divide a vector, whose border cells the d_0 and d_3 runs write as they go: no padding
+    // row above or below (8 pairs a row), and two each (2 pairs a row).
     Object[][] shapes = {
         {new int[] {2, 9, 8, 8}, new int[] {13, 9, 3, 3}, new int[] {1}, new int[] {1}},
         {new int[] {1, 8, 9, 22}, new int[] {6, 8, 2, 3}, new int[] {0, 1}, new int[] {1}},
         {new int[] {1, 8, 10, 12}, new int[] {4, 8, 3, 3}, new int[] {2, 1}, new int[] {2, 1}},
+        {new int[] {1, 8, 8, 16}, new int[] {5, 8, 2, 3}, new int[] {0, 1}, new int[] {1}},
+        {new int[] {1, 8, 16, 4}, new int[] {4, 8, 3, 3}, new int[] {2, 1}, new int[] {2, 1}},
     };
     for (Object[] shape : shapes) {
       int[] x = (int[]) shape[0];
