@@ -205,10 +205,11 @@ final class IntegerLinearKernel implements KernelGenerator {
       requantize = forLoop(o, outs, store(out.array(), out.index(add(mul(v(r), i(outs)), v(o))),
           wq.quantize(output, wq.real(load(ints, add(i(sums), v(o))), wq.multiplier(v(o)), v(o)))));
     }
-    return block(
-        forLoop(j, k, store(ints, add(i(centred), v(j)),
-            wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(j)))))),
-        VectorKernelCalls.dotRows(weight, packed, centred, sums, outs, k),
-        requantize);
+    Stmt centre = VectorKernelCalls.centred(xv, Access.of(plan, xv), v(xRow), centred, k, wq.inputZeroPoint);
+    if (centre == null) {
+      centre = forLoop(j, k, store(ints, add(i(centred), v(j)),
+          wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(j))))));
+    }
+    return block(centre, VectorKernelCalls.dotRows(weight, packed, centred, sums, outs, k), requantize);
   }
 }

@@ -12,6 +12,8 @@ import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.Slot;
+import org.qforge.ir.DType;
+import org.qforge.ir.Value;
 
 /**
  * Calls of the runtime's Vector API kernels ({@code org.qforge.codegen.runtime.Int8VectorKernels}),
@@ -205,6 +207,18 @@ final class VectorKernelCalls {
    * row-major weight, {@code dotRowsPacked} on one stored in blocks of eight interleaved rows (see
    * {@link IntegerLinearKernel#packedIndex}).
    */
+  /**
+   * {@code Int8VectorKernels.centred}: the int8 row at {@code x.index(rowStart)} minus its zero point
+   * into the int workspace at {@code outOff}, or null where the input is not int8 bytes.
+   */
+  static Stmt centred(Value input, Access x, Expr rowStart, int outOff, int n, long zeroPoint) {
+    if (input.type().dtype() != DType.I8 || x.array().kind() != ArrayKind.BYTE) {
+      return null;
+    }
+    return new Stmt.Invoke("Int8VectorKernels", "centred", List.of(x.array(), Arena.SCRATCH_I32.param()),
+        List.of(x.index(rowStart), i(outOff), i(n), i(Math.toIntExact(zeroPoint))));
+  }
+
   static Stmt dotRows(Access weight, boolean packed, int xOff, int accOff, int rows, int depth) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
     return new Stmt.Invoke("Int8VectorKernels", packed ? "dotRowsPacked" : "dotRows",

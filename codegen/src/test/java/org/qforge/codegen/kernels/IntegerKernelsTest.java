@@ -695,6 +695,21 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void linearInputRowsAreCentredOnVectorLanesWithAScalarRest() throws Exception {
+    // 37 i8 inputs a row (two vectors of 16 and five more) centred on their zero point by
+    // Int8VectorKernels.centred, two rows, 12 outputs.
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(2, 37), 0.05, -7, DType.I8);
+    Value w = p.weights(DType.I8, 12, 37);
+    Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 12), p.longs(new long[12]),
+        p.floats(1, -0.5, 12)), i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", -7L));
+    Graph g = p.done(p.dequantize(l, 0.2, 3));
+    assertTrue(vectorKernelCalls(g).containsAll(Set.of("centred", "dotRows")), "the row centred, then summed: "
+        + vectorKernelCalls(g));
+    assertBitIdentical(g, 2, 0.05);
+  }
+
+  @Test
   void aLinearLayerDoingLittleOfTheWorkRunsScalar() throws Exception {
     // A 8 → 8 3×3 conv on 16 × 16 (147,456 multiply-adds), pooled to 4 × 4 and flattened, then a
     // 128 → 10 linear layer (1,280, 0.86%): the shape of resnet20's head, where the Vector API linear
