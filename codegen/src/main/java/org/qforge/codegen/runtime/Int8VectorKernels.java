@@ -513,14 +513,16 @@ public final class Int8VectorKernels {
 
   /**
    * A linear layer's int8 input row centred for {@link #dotRows}: {@code out[outOff + i] = x[xOff + i]
-   * − zeroPoint}, i &lt; {@code n}. On the linear kernels' own widening ({@code B2I}), so no other
-   * conversion enters the program (see {@link #VECTOR_CHANNEL_REQUANTIZE}). The generated scalar loop
-   * took 0.4 µs for 1,024 inputs, mlp_784_1024's three rows 1.1 µs (bench/README.md, step 36).
+   * − zeroPoint}, i &lt; {@code n}. On the linear kernels' own widening ({@code B2I}) and an add of a
+   * broadcast int, which {@link #quantize} already runs, so that no other conversion or operator
+   * enters the shared Vector API methods whose type profiles decide whether C2 boxes the linear
+   * kernels on JDK 17 (see {@link #VECTOR_CHANNEL_REQUANTIZE}). The generated scalar loop took 0.4 µs
+   * for 1,024 inputs, mlp_784_1024's three rows 1.1 µs (bench/README.md, step 36).
    */
   public static void centred(byte[] x, int[] out, int xOff, int outOff, int n, int zeroPoint) {
     int i = 0;
     for (; i + LANES <= n; i += LANES) {
-      widened(x, xOff + i).sub(zeroPoint).intoArray(out, outOff + i);
+      widened(x, xOff + i).add(-zeroPoint).intoArray(out, outOff + i);
     }
     for (; i < n; i++) {
       out[outOff + i] = x[xOff + i] - zeroPoint;
