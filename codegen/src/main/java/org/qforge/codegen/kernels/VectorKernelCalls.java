@@ -203,11 +203,6 @@ final class VectorKernelCalls {
   }
 
   /**
-   * {@code ints[accOff + o] = Σ_k w(o, k) · ints[xOff + k]} for {@code o < rows}: {@code dotRows} on a
-   * row-major weight, {@code dotRowsPacked} on one stored in blocks of eight interleaved rows (see
-   * {@link IntegerLinearKernel#packedIndex}).
-   */
-  /**
    * {@code Int8VectorKernels.centred}: the int8 row at {@code x.index(rowStart)} minus its zero point
    * into the int workspace at {@code outOff}, or null where the input is not int8 bytes.
    */
@@ -219,6 +214,11 @@ final class VectorKernelCalls {
         List.of(x.index(rowStart), i(outOff), i(n), i(Math.toIntExact(zeroPoint))));
   }
 
+  /**
+   * {@code ints[accOff + o] = Σ_k w(o, k) · ints[xOff + k]} for {@code o < rows}: {@code dotRows} on a
+   * row-major weight, {@code dotRowsPacked} on one stored in blocks of eight interleaved rows (see
+   * {@link IntegerLinearKernel#packedIndex}).
+   */
   static Stmt dotRows(Access weight, boolean packed, int xOff, int accOff, int rows, int depth) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
     return new Stmt.Invoke("Int8VectorKernels", packed ? "dotRowsPacked" : "dotRows",

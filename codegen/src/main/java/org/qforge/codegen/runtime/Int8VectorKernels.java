@@ -74,12 +74,10 @@ public final class Int8VectorKernels {
    */
   private static final int STEPS_PER_TEST = 4;
   /**
-   * For each half dividing {@link #LANES}: two vectors of 0/1, 0 in the lanes ≡ 0 and the lanes ≡
-   * half − 1 (mod half), and their complements in {@link #BORDER_LANES_POINT}
-   * ({@code winogradColumnsInputWithBorderLanes}).
+   * For each half dividing {@link #LANES}: two vectors of 0/1, 0 in the lanes ≡ 0 and in the lanes ≡
+   * half − 1 (mod half) ({@code winogradColumnsInputWithBorderLanes}).
    */
-  private static final float[][] BORDER_LANES_KEEP = borderLanes(true);
-  private static final float[][] BORDER_LANES_POINT = borderLanes(false);
+  private static final float[][] BORDER_LANES_KEEP = borderLanes();
 
   /**
    * Whether {@link #requantizeChannels} (linear layers) runs on vector lanes: only on JDK 25 and later.
@@ -109,16 +107,14 @@ public final class Int8VectorKernels {
 
   private Int8VectorKernels() {}
 
-  private static float[][] borderLanes(boolean keep) {
+  private static float[][] borderLanes() {
     float[][] tables = new float[LANES + 1][];
     for (int half = 1; half <= LANES; half++) {
       if (LANES % half == 0) {
         float[] t = new float[2 * LANES];
         for (int lane = 0; lane < LANES; lane++) {
-          boolean start = lane % half == 0;
-          boolean end = lane % half == half - 1;
-          t[lane] = start == keep ? 0 : 1;
-          t[LANES + lane] = end == keep ? 0 : 1;
+          t[lane] = lane % half == 0 ? 0 : 1;
+          t[LANES + lane] = lane % half == half - 1 ? 0 : 1;
         }
         tables[half] = t;
       }
@@ -985,10 +981,8 @@ public final class Int8VectorKernels {
         int ix = 0;
         for (; ix < w && from + ix + 2 * LANES <= x.length; ix += 2 * LANES) {
           ShortVector pairs = ByteVector.fromArray(PAIRS, x, from + ix).reinterpretAsShorts();
-          ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
-              .convertShape(VectorOperators.S2F, SUM_FLOATS, 0)).intoArray(p, even + ix / 2);
-          ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 8)
-              .convertShape(VectorOperators.S2F, SUM_FLOATS, 0)).intoArray(p, odd + ix / 2);
+          evenBytes(pairs).intoArray(p, even + ix / 2);
+          oddBytes(pairs).intoArray(p, odd + ix / 2);
         }
         for (; ix < w; ix++) {
           p[(ix & 1) == 0 ? even + ix / 2 : odd + ix / 2] = x[from + ix];
@@ -1235,8 +1229,8 @@ public final class Int8VectorKernels {
    * division fewer — 16 K outputs (resnet20's 16→16 layer) in 3.0–3.1 µs against 5.1–5.5
    * (bench/README.md, step 31). The same bytes: a lane's t = fma(sum, α, β) rounds to the double route's integer
    * wherever it lies farther than {@link FloatRequantization}'s margin from a half-integer, and F + t
-   * ({@link #FLOAT_MAGIC}) is then F + that integer; a step with a lane nearer (about 1 in 10^4
-   * lanes), or a NaN, is redone by the double route, lane by lane. Lanes far past the bounds need no
+   * ({@link #FLOAT_MAGIC}) is then F + that integer; a group of steps with a lane nearer (about 1 in
+   * 10^4 lanes), or a NaN, runs again a step at a time, and its uncertain steps by the double route. Lanes far past the bounds need no
    * care: F + t lies past the bound on t's side, its bits compared as ints, as in {@link #quantize}.
    */
   private static void requantizeWinogradInFloats(float[] m, float[] scales, float[] bias, byte[] out, int[] start,
@@ -1434,11 +1428,12 @@ public final class Int8VectorKernels {
    */
   private static void winogradColumnsInputWithBorderLanes(byte[] x, float[] u, int xOff, int uOff, int channels,
       int h, int top, int half, int plane, int pairs, int block, float zeroPoint) {
-    FloatVector keepEnds = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_KEEP[half], LANES);
-    FloatVector keepStarts = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_KEEP[half], 0);
-    FloatVector startPoints = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_POINT[half], 0).mul(zeroPoint);
-    FloatVector endPoints = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_POINT[half], LANES).mul(zeroPoint);
     FloatVector points = FloatVector.broadcast(SUM_FLOATS, zeroPoint);
+    FloatVector keepStarts = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_KEEP[half], 0);
+    FloatVector keepEnds = FloatVector.fromArray(SUM_FLOATS, BORDER_LANES_KEEP[half], LANES);
+    // The zero point in the lanes a keep vector zeroes, 0 elsewhere: zp − zp·keep, exact either way.
+    FloatVector startPoints = points.sub(keepStarts.mul(zeroPoint));
+    FloatVector endPoints = points.sub(keepEnds.mul(zeroPoint));
     for (int c = 0; c < channels; c++) {
       int from = xOff + c * h * 2 * half;
       int start = uOff + c * plane;
@@ -1451,10 +1446,8 @@ public final class Int8VectorKernels {
       }
       for (int m = 0; m < pairs; m += LANES) {
         ShortVector bytes = ByteVector.fromArray(PAIRS, x, from + 2 * m).reinterpretAsShorts();
-        FloatVector even = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
-            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
-        FloatVector odd = (FloatVector) bytes.lanewise(VectorOperators.ASHR, 8)
-            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+        FloatVector even = evenBytes(bytes);
+        FloatVector odd = oddBytes(bytes);
         // d_0 from m + 1: lanes half − 1, 2·half − 1, … land on row starts; d_3 from m − 1: lanes 0, half, … on row ends.
         odd.fma(keepEnds, endPoints).intoArray(u, at + m + 1);
         odd.intoArray(u, at + block + m);
@@ -1470,6 +1463,17 @@ public final class Int8VectorKernels {
     }
   }
 
+  /** The even bytes of {@link #LANES} little-endian pairs, as floats: each short's low byte, sign-extended. */
+  private static FloatVector evenBytes(ShortVector pairs) {
+    return (FloatVector) pairs.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
+        .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+  }
+
+  /** The odd bytes of {@link #LANES} little-endian pairs, as floats: each short's high byte. */
+  private static FloatVector oddBytes(ShortVector pairs) {
+    return (FloatVector) pairs.lanewise(VectorOperators.ASHR, 8).convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+  }
+
   /** {@link #winogradColumnsInput}'s first two passes a cell at a time where a vector's lanes do not fall on the borders. */
   private static void winogradColumnsInputThenBorders(byte[] x, float[] u, int xOff, int uOff, int channels, int h,
       int top, int half, int planeRows, int rows, int block, float zeroPoint) {
@@ -1481,10 +1485,8 @@ public final class Int8VectorKernels {
       int m = 0;
       for (; m < pairs && from + 2 * m + 2 * LANES <= x.length; m += LANES) {
         ShortVector bytes = ByteVector.fromArray(PAIRS, x, from + 2 * m).reinterpretAsShorts();
-        FloatVector even = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
-            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
-        FloatVector odd = (FloatVector) bytes.lanewise(VectorOperators.ASHR, 8)
-            .convertShape(VectorOperators.S2F, SUM_FLOATS, 0);
+        FloatVector even = evenBytes(bytes);
+        FloatVector odd = oddBytes(bytes);
         odd.intoArray(u, at + m + 1);
         odd.intoArray(u, at + block + m);
         even.intoArray(u, at + 2 * block + m);
