@@ -82,11 +82,21 @@ final class IntegerConvKernel implements KernelGenerator {
     return rows || columns || PhaseRows.of(node) != null ? AccumulatorStarts.of(node) : null;
   }
 
-  /** The weight of a conv that takes an F(2,3) form ({@link WinogradForm}), stored by kernel row or column. */
+  /**
+   * The weight of a conv that takes an F(2,3) form ({@link WinogradForm}), stored by kernel row or
+   * column, or the channel-lane sums ({@link ChannelLaneSums}), stored tap-major.
+   */
   @Override
   public Tensor relayout(Node node, Value constant, Tensor tensor) {
-    WinogradForm winograd = constant == node.arg("weight") ? WinogradForm.of(node) : null;
-    return winograd == null ? null : winograd.relayout(node, tensor);
+    if (constant != node.arg("weight")) {
+      return null;
+    }
+    WinogradForm winograd = WinogradForm.of(node);
+    if (winograd != null) {
+      return winograd.relayout(node, tensor);
+    }
+    ChannelLaneSums lanes = ChannelLaneSums.of(node);
+    return lanes == null ? null : lanes.relayout(tensor);
   }
 
   @Override

@@ -114,8 +114,13 @@ final class RowConvolution {
    */
   private int vectorSumsElements() {
     int row = VectorKernelCalls.paddedRow(accumulators());
-    return Math.addExact(Math.addExact(paddedElements() + row - accumulators(), Math.multiplyExact(s.oc(), row)),
+    return Math.addExact(Math.addExact(paddedElements() + row - accumulators(), accumulatorRegion(row)),
         Math.multiplyExact(s.oc(), s.taps()));
+  }
+
+  /** The accumulator rows, or twice the outputs where the channel-lane kernel runs ({@link ChannelLaneSums}). */
+  private int accumulatorRegion(int row) {
+    return Math.max(Math.multiplyExact(s.oc(), row), Math.multiplyExact(2 * s.oc(), s.oh() * s.ow()));
   }
 
   /**
@@ -131,7 +136,7 @@ final class RowConvolution {
     int padded = sums == Arena.SCRATCH_I32 ? ints : plan.workspaceOffset(node, sums);
     int row = VectorKernelCalls.paddedRow(accumulators());
     int accRow = padded + paddedElements() + row - accumulators();
-    int weights = accRow + s.oc() * row;
+    int weights = accRow + accumulatorRegion(row);
     return sums == Arena.SCRATCH_I32
         ? new VectorLayout(sums, padded, accRow, weights, weights + s.oc() * s.taps())
         : new VectorLayout(sums, padded, accRow, weights, ints);
@@ -145,6 +150,7 @@ final class RowConvolution {
     // Stored for the F(2,3) form, whose transform reads whole blocks of kernel rows or columns.
     boolean relaidOut = plan.relaidOut((Value) node.arg("weight"));
     WinogradForm winograd = relaidOut ? WinogradForm.of(node) : null;
+    ChannelLaneSums lanes = relaidOut && winograd == null ? ChannelLaneSums.of(node) : null;
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int padded = plan.workspaceOffset(node);
     int accRow = padded + paddedElements();
@@ -185,6 +191,7 @@ final class RowConvolution {
     List<Stmt> perTap = new ArrayList<>();
     for (int b = 0; b < block; b++) {
       Expr weightIndex = winograd != null ? winograd.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
+          : lanes != null ? lanes.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
           : add(mul(add(mul(add(mul(add(v(o), i(b)), i(s.c())), v(ci)), i(s.kh())), v(ky)), i(s.kw())), v(kx));
       perTap.add(assign(wv[b], wq.centredWeight(wq.weightElement(weightIndex), wz[b])));
     }
@@ -230,7 +237,7 @@ final class RowConvolution {
     List<Stmt> vector = starts != null
         ? new ArrayList<>(PaddedInput.uncentred(s, node, plan, xv, layout.sums(), layout.padded(), n))
         : centredInput(wq, plan, xv, layout.sums(), layout.padded(), n);
-    vector.add(vectorSums(node, plan, wq, starts, layout, n));
+    vector.add(vectorSums(node, plan, wq, starts, layout, lanes, n));
     perBatch.add(new Stmt.VectorOrScalar(block(vector.toArray(Stmt[]::new)), block(scalar.toArray(Stmt[]::new))));
     // The widened weights are the same for every batch element: widened once, before the loop.
     return block(new Stmt.VectorOrScalar(
@@ -265,7 +272,7 @@ final class RowConvolution {
    * requantized: {@code Int8VectorKernels.convTaps} reads the padded input exactly as the scalar taps do.
    */
   private Stmt vectorSums(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, VectorLayout layout,
-      Local n) {
+      ChannelLaneSums lanes, Local n) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
@@ -284,9 +291,13 @@ final class RowConvolution {
     Expr tap = add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx));
     Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
-    Expr acc = load(layout.sums().param(), add(add(i(accRow), mul(v(o), i(rowLength))), add(mul(v(oy), i(pw)), v(ox))));
-    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, starts, layout.sums(), accRow, rowLength, pw,
-        mul(v(n), i(s.oc() * s.oh() * s.ow())), s.oc(), s.oh(), s.ow());
+    // The channel-lane kernel leaves each channel's sums without the row form's dropped columns.
+    int channelStride = lanes != null ? s.oh() * s.ow() : rowLength;
+    int rowStride = lanes != null ? s.ow() : pw;
+    Expr acc = load(layout.sums().param(),
+        add(add(i(accRow), mul(v(o), i(channelStride))), add(mul(v(oy), i(rowStride)), v(ox))));
+    Stmt requantize = VectorKernelCalls.requantize(wq, output, out, starts, layout.sums(), accRow, channelStride,
+        rowStride, mul(v(n), i(s.oc() * s.oh() * s.ow())), s.oc(), s.oh(), s.ow());
     if (requantize == null) {
       requantize = forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
           forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
@@ -294,8 +305,9 @@ final class RowConvolution {
     }
     return block(
         forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
-        VectorKernelCalls.convTaps(layout.sums(), layout.weights(), layout.padded(), accRow, table, s.oc(), taps,
-            rowLength),
+        lanes != null ? lanes.call(layout.weights(), layout.padded(), accRow, table)
+            : VectorKernelCalls.convTaps(layout.sums(), layout.weights(), layout.padded(), accRow, table, s.oc(), taps,
+                rowLength),
         requantize);
   }
 }

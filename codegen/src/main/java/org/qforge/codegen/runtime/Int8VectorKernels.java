@@ -2044,6 +2044,152 @@ public final class Int8VectorKernels {
   }
 
   /** One position's float sum, with the vector lanes' fused multiply-adds (exact under the same guarantee). */
+  /**
+   * The sums of a stride-1 convolution over small planes with output channels in the lanes: for
+   * {@code o < outs} and each output position {@code p = y·cols + x} ({@code y < rows, x < cols}),
+   *
+   * <pre>
+   *   acc[accOff + o·rows·cols + p] = Σ_{t < taps} w[wOff + t·outs + o] · in[inOff + table[tableOff + t] + y·width + x]
+   * </pre>
+   *
+   * <p>on weights stored tap-major (all channels of a tap together) and a padded input {@code width}
+   * wide. Where a plane's rows fill less than half of {@link #convTaps}' row of {@code rows·width}
+   * positions padded to whole vectors (digits_rescnn's 4 × 4 planes: 16 positions in a row of 32), that
+   * kernel's multiply-adds are mostly waste; here every one is kept. A tile is eight positions × two
+   * vectors of channels: two weight loads and eight broadcasts a tap for sixteen multiply-adds, the
+   * ratio of {@code convTaps}' two-vector tile. The tiles write position-major from {@code tmpOff}
+   * ({@code outs·rows·cols} elements), transposed into {@code acc} at the end.
+   *
+   * <p>Exact under {@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}'
+   * conditions, so the same sums in any order.
+   */
+  public static void convChannelLanes(float[] w, float[] in, int[] table, float[] acc, int wOff, int inOff,
+      int accOff, int tableOff, int tmpOff, int outs, int taps, int rows, int cols, int width) {
+    int len = rows * cols;
+    int o = 0;
+    for (; o + 2 * LANES <= outs; o += 2 * LANES) {
+      int p = 0;
+      for (; p + 8 <= len; p += 8) {
+        eightPositionsTwoVectors(w, in, table, acc, wOff + o, inOff, tableOff, tmpOff + o, outs, taps, p, cols, width);
+      }
+      for (; p < len; p++) {
+        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * width + p % cols, tableOff, tmpOff + p * outs + o,
+            outs, taps);
+        onePosition(w, in, table, acc, wOff + o + LANES, inOff + p / cols * width + p % cols, tableOff,
+            tmpOff + p * outs + o + LANES, outs, taps);
+      }
+    }
+    for (; o + LANES <= outs; o += LANES) {
+      for (int p = 0; p < len; p++) {
+        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * width + p % cols, tableOff, tmpOff + p * outs + o,
+            outs, taps);
+      }
+    }
+    for (; o < outs; o++) {
+      for (int p = 0; p < len; p++) {
+        int at = inOff + p / cols * width + p % cols;
+        float sum = 0;
+        for (int t = 0; t < taps; t++) {
+          sum = Math.fma(w[wOff + t * outs + o], in[at + table[tableOff + t]], sum);
+        }
+        acc[tmpOff + p * outs + o] = sum;
+      }
+    }
+    for (int c = 0; c < outs; c++) {
+      for (int p = 0; p < len; p++) {
+        acc[accOff + c * len + p] = acc[tmpOff + p * outs + c];
+      }
+    }
+  }
+
+  /** Positions {@code p0 … p0 + 7} × channels {@code o … o + 2·LANES − 1} of {@link #convChannelLanes}, position-major from {@code tmp}. */
+  private static void eightPositionsTwoVectors(float[] w, float[] in, int[] table, float[] acc, int w0, int inOff,
+      int tableOff, int tmp, int outs, int taps, int p0, int cols, int width) {
+    int i0 = inOff + (p0 + 0) / cols * width + (p0 + 0) % cols;
+    int i1 = inOff + (p0 + 1) / cols * width + (p0 + 1) % cols;
+    int i2 = inOff + (p0 + 2) / cols * width + (p0 + 2) % cols;
+    int i3 = inOff + (p0 + 3) / cols * width + (p0 + 3) % cols;
+    int i4 = inOff + (p0 + 4) / cols * width + (p0 + 4) % cols;
+    int i5 = inOff + (p0 + 5) / cols * width + (p0 + 5) % cols;
+    int i6 = inOff + (p0 + 6) / cols * width + (p0 + 6) % cols;
+    int i7 = inOff + (p0 + 7) / cols * width + (p0 + 7) % cols;
+    FloatVector a00 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a01 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a10 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a11 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a20 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a21 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a30 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a31 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a40 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a41 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a50 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a51 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a60 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a61 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a70 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a71 = FloatVector.zero(SUM_FLOATS);
+    for (int t = 0; t < taps; t++) {
+      int at = table[tableOff + t];
+      int wt = w0 + t * outs;
+      FloatVector w0v = FloatVector.fromArray(SUM_FLOATS, w, wt);
+      FloatVector w1v = FloatVector.fromArray(SUM_FLOATS, w, wt + LANES);
+      FloatVector x;
+      x = FloatVector.broadcast(SUM_FLOATS, in[i0 + at]);
+      a00 = w0v.fma(x, a00);
+      a01 = w1v.fma(x, a01);
+      x = FloatVector.broadcast(SUM_FLOATS, in[i1 + at]);
+      a10 = w0v.fma(x, a10);
+      a11 = w1v.fma(x, a11);
+      x = FloatVector.broadcast(SUM_FLOATS, in[i2 + at]);
+      a20 = w0v.fma(x, a20);
+      a21 = w1v.fma(x, a21);
+      x = FloatVector.broadcast(SUM_FLOATS, in[i3 + at]);
+      a30 = w0v.fma(x, a30);
+      a31 = w1v.fma(x, a31);
+      x = FloatVector.broadcast(SUM_FLOATS, in[i4 + at]);
+      a40 = w0v.fma(x, a40);
+      a41 = w1v.fma(x, a41);
+      x = FloatVector.broadcast(SUM_FLOATS, in[i5 + at]);
+      a50 = w0v.fma(x, a50);
+      a51 = w1v.fma(x, a51);
+      x = FloatVector.broadcast(SUM_FLOATS, in[i6 + at]);
+      a60 = w0v.fma(x, a60);
+      a61 = w1v.fma(x, a61);
+      x = FloatVector.broadcast(SUM_FLOATS, in[i7 + at]);
+      a70 = w0v.fma(x, a70);
+      a71 = w1v.fma(x, a71);
+    }
+    int q = tmp + p0 * outs;
+    a00.intoArray(acc, q);
+    a01.intoArray(acc, q + LANES);
+    a10.intoArray(acc, q + outs);
+    a11.intoArray(acc, q + outs + LANES);
+    a20.intoArray(acc, q + 2 * outs);
+    a21.intoArray(acc, q + 2 * outs + LANES);
+    a30.intoArray(acc, q + 3 * outs);
+    a31.intoArray(acc, q + 3 * outs + LANES);
+    a40.intoArray(acc, q + 4 * outs);
+    a41.intoArray(acc, q + 4 * outs + LANES);
+    a50.intoArray(acc, q + 5 * outs);
+    a51.intoArray(acc, q + 5 * outs + LANES);
+    a60.intoArray(acc, q + 6 * outs);
+    a61.intoArray(acc, q + 6 * outs + LANES);
+    a70.intoArray(acc, q + 7 * outs);
+    a71.intoArray(acc, q + 7 * outs + LANES);
+  }
+
+  /** One position × one vector of channels of {@link #convChannelLanes}: the positions past the last eight. */
+  private static void onePosition(float[] w, float[] in, int[] table, float[] acc, int w0, int at, int tableOff,
+      int q, int outs, int taps) {
+    FloatVector a = FloatVector.zero(SUM_FLOATS);
+    for (int t = 0; t < taps; t++) {
+      a = FloatVector.fromArray(SUM_FLOATS, w, w0 + t * outs)
+          .fma(FloatVector.broadcast(SUM_FLOATS, in[at + table[tableOff + t]]), a);
+    }
+    a.intoArray(acc, q);
+  }
+
   private static float scalarTaps(float[] w, float[] in, int[] table, int w0, int at, int tableOff, int taps) {
     float s = 0;
     for (int t = 0; t < taps; t++) {

@@ -391,6 +391,37 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void channelLaneSumsGiveTheRowFormsBits() throws Exception {
+    // Output channels in the lanes (ChannelLaneSums) where the row form's rows would be mostly waste:
+    // digits_rescnn's 32→32 layer on 4 × 4 planes (two tiles of eight positions); 51 channels (a block
+    // of two vectors, one of one and three alone at 16 lanes) over 3 × 5 planes (a tile and seven single
+    // positions) for two batch elements; a dilated kernel reaching into two columns of padding.
+    Object[][] shapes = {
+        {new int[] {1, 32, 4, 4}, new int[] {32, 32, 3, 3}, new int[] {1}, new int[] {1}},
+        {new int[] {2, 9, 3, 5}, new int[] {51, 9, 3, 3}, new int[] {1}, new int[] {1}},
+        {new int[] {1, 16, 3, 3}, new int[] {32, 16, 3, 3}, new int[] {2}, new int[] {2}},
+    };
+    for (Object[] shape : shapes) {
+      int[] x = (int[]) shape[0];
+      Prog p = new Prog();
+      Value c = int8Conv(p, x, (int[]) shape[1], "padding", shape[2], "dilation", shape[3]);
+      assertNotNull(ChannelLaneSums.of(c.producer()), Arrays.toString(x) + ": channels in lanes");
+      Graph g = p.done(p.dequantize(c, 0.05, 4));
+      Set<String> calls = vectorKernelCalls(g);
+      assertTrue(calls.contains("convChannelLanes") && !calls.contains(FLOAT_CONV_TAPS), "no row-form sums: " + calls);
+      assertBitIdentical(g, 2, 0.05);
+    }
+    // Not where the rows waste less than half (8 × 8 planes, rows of 10 padded to 96 for 64 outputs),
+    // nor with fewer than 32 output channels.
+    Object[][] others = {{new int[] {1, 4, 8, 8}, 32}, {new int[] {1, 32, 4, 4}, 16}};
+    for (Object[] other : others) {
+      int[] x = (int[]) other[0];
+      Value conv = int8Conv(new Prog(), x, new int[] {(int) other[1], x[1], 3, 3}, "padding", new int[] {1});
+      assertNull(ChannelLaneSums.of(conv.producer()), Arrays.toString(x) + " to " + other[1]);
+    }
+  }
+
+  @Test
   void winogradRowsNeedTheirOwnBound() throws Exception {
     // 100 channels whose only nonzero kernel row is the first, weights ±127: Σ|w| · 255 = 9.7 M, so the
     // row form sums exactly in floats, but V_0 = 2·g_0 sums to 2 · 38,100 · 256 = 19.5 M > 2^24.
