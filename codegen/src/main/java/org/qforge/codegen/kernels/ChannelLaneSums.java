@@ -1,14 +1,22 @@
 package org.qforge.codegen.kernels;
 
 import static org.qforge.codegen.loop.Kb.add;
+import static org.qforge.codegen.loop.Kb.block;
+import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
+import static org.qforge.codegen.loop.Kb.intVar;
 import static org.qforge.codegen.loop.Kb.mul;
+import static org.qforge.codegen.loop.Kb.store;
+import static org.qforge.codegen.loop.Kb.v;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.qforge.codegen.loop.ArrayParam;
 import org.qforge.codegen.loop.Expr;
+import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
+import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
@@ -32,25 +40,31 @@ final class ChannelLaneSums {
   }
 
   /**
-   * The channel-lane sums of {@code node}, or null where the row form keeps its own: not a row-form
-   * conv, an F(2,3) one ({@link WinogradForm}), weights that are not a constant with int8 vector types,
-   * integer sums, fewer than 32 output channels (two vectors' worth: with one, a tile reloads the
-   * weights for every position, and digits_rescnn's 1→16 layer on 8 × 8 planes ran at 1.35 µs
-   * against the row form's 0.6), or rows that waste less than half.
+   * The channel-lane sums of {@code node}, or null where the row, phase or column form keeps its own:
+   * weights that are not a constant with int8 vector types, more than one group, an F(2,3) conv
+   * ({@link WinogradForm}), integer sums, or fewer than 32 output channels (two vectors' worth: with
+   * one, a tile reloads the weights for every position, and digits_rescnn's 1→16 layer on 8 × 8 planes
+   * ran at 1.35 µs against the row form's 0.6). Of the rest it takes the row-form convs whose rows
+   * would be at least twice the outputs, and the strided ones the column form would copy from a padded
+   * input ({@link ColumnConvolution#readsPaddedInput}) where the phase form does not apply: resnet20's
+   * 32→64 stride-2 layer, whose column form spent 6.7–7.5 of its 24 µs on the stride-2 copy.
    */
   static ChannelLaneSums of(Node node) {
-    if (RowConvolution.of(node) == null || WinogradForm.of(node) != null) {
-      return null;
-    }
     ConvShape s = ConvShape.of(node);
     Value w = (Value) node.arg("weight");
-    if (w.kind() != Value.Kind.CONSTANT || !WeightQuantization.vectorTypes(node, s.taps())
+    if (w.kind() != Value.Kind.CONSTANT || s.groups() != 1 || !WeightQuantization.vectorTypes(node, s.taps())
         || ExactFloatSums.sumsArena(node, s.taps()) != Arena.SCRATCH_F32 || s.oc() < 32) {
       return null;
     }
-    long outputs = (long) s.oh() * s.ow();
-    long row = VectorKernelCalls.paddedRow(Math.multiplyExact(s.oh(), PaddedInput.width(s)));
-    return row >= 2 * outputs ? new ChannelLaneSums(s) : null;
+    if (RowConvolution.of(node) != null) {
+      if (WinogradForm.of(node) != null) {
+        return null;
+      }
+      long outputs = (long) s.oh() * s.ow();
+      long row = VectorKernelCalls.paddedRow(Math.multiplyExact(s.oh(), PaddedInput.width(s)));
+      return row >= 2 * outputs ? new ChannelLaneSums(s) : null;
+    }
+    return ColumnConvolution.readsPaddedInput(node) && PhaseRows.of(node) == null ? new ChannelLaneSums(s) : null;
   }
 
   /** Where weight (o, c, ky, kx) is stored after {@link #relayout}: tap-major, channels within a tap. */
@@ -79,6 +93,53 @@ final class ChannelLaneSums {
     return Tensor.ofBytes(tensor.dtype(), stored, tensor.dims());
   }
 
+  /** Floats of a strided conv's vector path ({@link #stridedBody}): the padded input, twice the outputs, the weights. */
+  int stridedWorkspaceFloats() {
+    long outputs = (long) s.oc() * s.oh() * s.ow();
+    return Math.toIntExact(PaddedInput.elements(s) + 2 * outputs + (long) s.oc() * s.taps());
+  }
+
+  /** Ints of a strided conv's vector path: the table of taps. */
+  int stridedWorkspaceInts() {
+    return s.taps();
+  }
+
+  /**
+   * The Vector API path of a conv that is not a row-form one: the weights widened once, then per batch
+   * element the padded input ({@link PaddedInput}), the table of taps, the sums and their
+   * requantization with the {@link AccumulatorStarts}. Null where the output cannot be requantized on
+   * the Vector API: the direct loops then run alone (they read the weights where {@link #storedIndex} says).
+   */
+  Stmt stridedBody(Node node, ExecutionPlan plan, WeightQuantization wq) {
+    Access out = Access.of(plan, node.result());
+    IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
+    if (!VectorKernelCalls.requantizable(wq, output, out)) {
+      return null;
+    }
+    int padded = plan.workspaceOffset(node, Arena.SCRATCH_F32);
+    int sums = padded + PaddedInput.elements(s);
+    int outputs = s.oh() * s.ow();
+    int weights = sums + 2 * s.oc() * outputs;
+    int table = plan.workspaceOffset(node);
+    int ph = PaddedInput.height(s);
+    int pw = PaddedInput.width(s);
+    Local n = intVar("n");
+    Local ci = intVar("ci");
+    Local ky = intVar("ky");
+    Local kx = intVar("kx");
+    Expr tap = add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx));
+    Expr tapOffset = add(add(mul(v(ci), i(ph * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
+    List<Stmt> perBatch = new ArrayList<>(
+        PaddedInput.uncentred(s, node, plan, (Value) node.arg("input"), Arena.SCRATCH_F32, padded, n));
+    perBatch.add(forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(),
+        store(Arena.SCRATCH_I32.param(), add(i(table), tap), tapOffset)))));
+    perBatch.add(call(weights, padded, sums, table));
+    perBatch.add(VectorKernelCalls.requantize(wq, output, out, plan.derivedConstant(node), Arena.SCRATCH_F32, sums,
+        outputs, s.ow(), mul(v(n), i(s.oc() * outputs)), s.oc(), s.oh(), s.ow()));
+    return block(VectorKernelCalls.widenWeights(Arena.SCRATCH_F32, wq.weightAccess(), weights, s.oc() * s.taps()),
+        forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
+  }
+
   /**
    * The kernel's call: sums from {@code accOff}, channel o's {@code OH · OW} outputs row-major at
    * {@code accOff + o·OH·OW}, over the padded input at {@code inOff} {@code PW} wide; its tiles use
@@ -89,6 +150,6 @@ final class ChannelLaneSums {
     int outputs = s.oc() * s.oh() * s.ow();
     return new Stmt.Invoke("Int8VectorKernels", "convChannelLanes", List.of(f, f, Arena.SCRATCH_I32.param(), f),
         List.of(i(weightAt), i(inOff), i(accOff), i(tableOff), i(accOff + outputs), i(s.oc()), i(s.taps()),
-            i(s.oh()), i(s.ow()), i(PaddedInput.width(s))));
+            i(s.oh()), i(s.ow()), i(s.stride()[0] * PaddedInput.width(s)), i(s.stride()[1])));
   }
 }

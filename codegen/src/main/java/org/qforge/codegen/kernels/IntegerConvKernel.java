@@ -62,6 +62,10 @@ final class IntegerConvKernel implements KernelGenerator {
     }
     ColumnConvolution columns = ColumnConvolution.of(node);
     int columnForm = columns == null ? 0 : floats ? columns.workspaceFloats(node) : columns.workspaceInts(node);
+    ChannelLaneSums lanes = ChannelLaneSums.of(node);
+    if (lanes != null) {
+      return floats ? lanes.stridedWorkspaceFloats() : lanes.stridedWorkspaceInts();
+    }
     // The phase form where it runs, else the column form (the body decides with the plan).
     PhaseRows phases = PhaseRows.of(node);
     return phases == null ? columnForm
@@ -105,8 +109,14 @@ final class IntegerConvKernel implements KernelGenerator {
     if (rows != null) {
       return rows.body(node, plan);
     }
-    Stmt direct = directBody(node, plan);
+    // Relaid out for the channel-lane sums: the direct loops read the weights in their order too.
+    ChannelLaneSums lanes = plan.relaidOut((Value) node.arg("weight")) ? ChannelLaneSums.of(node) : null;
+    Stmt direct = directBody(node, plan, lanes);
     WeightQuantization weights = new WeightQuantization(node, plan);
+    if (lanes != null) {
+      Stmt vector = lanes.stridedBody(node, plan, weights);
+      return vector == null ? direct : new Stmt.VectorOrScalar(vector, direct);
+    }
     PhaseRows phases = PhaseRows.of(node);
     Stmt phaseBody = phases != null && weights.vectorizable(ConvShape.of(node).taps())
         ? phases.body(node, plan, weights) : null;
@@ -119,7 +129,7 @@ final class IntegerConvKernel implements KernelGenerator {
   }
 
   /** The direct loops: every output element's taps read in place. */
-  private Stmt directBody(Node node, ExecutionPlan plan) {
+  private Stmt directBody(Node node, ExecutionPlan plan, ChannelLaneSums lanes) {
     WeightQuantization wq = new WeightQuantization(node, plan);
     Value xv = (Value) node.arg("input");
     ConvShape shape = ConvShape.of(node);
@@ -174,7 +184,9 @@ final class IntegerConvKernel implements KernelGenerator {
     List<Stmt> taps = new ArrayList<>();
     taps.add(assign(xc, wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(ix))))));
     for (int b = 0; b < block; b++) {
-      Expr w = wq.centredWeight(wq.weightElement(add(add(v(wRow), i(b * wPerChannel)), v(kx))), wz[b]);
+      Expr index = lanes != null ? lanes.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
+          : add(add(v(wRow), i(b * wPerChannel)), v(kx));
+      Expr w = wq.centredWeight(wq.weightElement(index), wz[b]);
       taps.add(assign(acc[b], WeightQuantization.accumulate(acc[b], v(xc), w)));
     }
     Stmt overKx = forLoop(kx, kw,

@@ -205,6 +205,20 @@ public final class Int8VectorKernels {
         return;
       }
     }
+    requantizeInDoubles(acc, scales, bias, out, start, accOff, channelStride, rowStride, outOff, channels, rows, cols,
+        startOff, scalesOff, biasOff, inScale, outScale, zeroPoint, min, max);
+  }
+
+  /**
+   * {@link #requantize(float[], float[], float[], byte[], int[], int, int, int, int, int, int, int, int, int, int, double, double, double, double, double)}
+   * by the double formula, eight lanes at a time on 512-bit machines: rows that are not whole vectors.
+   * A method of its own, so that C2 compiles its loops apart from the float route's: in one method, an
+   * on-stack replacement of this loop left the helpers of the float route uninlined in some JVMs, and
+   * digits_dwnet's first conv (rows of 8) took 3.4 µs instead of 0.6 (bench/README.md).
+   */
+  private static void requantizeInDoubles(float[] acc, float[] scales, float[] bias, byte[] out, int[] start,
+      int accOff, int channelStride, int rowStride, int outOff, int channels, int rows, int cols, int startOff,
+      int scalesOff, int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
     boolean hasBias = biasOff >= 0;
     long low = Double.doubleToRawLongBits(MAGIC + min);
     long high = Double.doubleToRawLongBits(MAGIC + max);
@@ -2049,11 +2063,11 @@ public final class Int8VectorKernels {
    * {@code o < outs} and each output position {@code p = y·cols + x} ({@code y < rows, x < cols}),
    *
    * <pre>
-   *   acc[accOff + o·rows·cols + p] = Σ_{t < taps} w[wOff + t·outs + o] · in[inOff + table[tableOff + t] + y·width + x]
+   *   acc[accOff + o·rows·cols + p] = Σ_{t < taps} w[wOff + t·outs + o] · in[inOff + table[tableOff + t] + y·rowStep + x·colStep]
    * </pre>
    *
-   * <p>on weights stored tap-major (all channels of a tap together) and a padded input {@code width}
-   * wide. Where a plane's rows fill less than half of {@link #convTaps}' row of {@code rows·width}
+   * <p>on weights stored tap-major (all channels of a tap together) and a padded input read with the
+   * convolution's strides ({@code rowStep} = the stride down times the padded width). Where a plane's rows fill less than half of {@link #convTaps}' row of {@code rows·width}
    * positions padded to whole vectors (digits_rescnn's 4 × 4 planes: 16 positions in a row of 32), that
    * kernel's multiply-adds are mostly waste; here every one is kept. A tile is eight positions × two
    * vectors of channels: two weight loads and eight broadcasts a tap for sixteen multiply-adds, the
@@ -2064,30 +2078,31 @@ public final class Int8VectorKernels {
    * conditions, so the same sums in any order.
    */
   public static void convChannelLanes(float[] w, float[] in, int[] table, float[] acc, int wOff, int inOff,
-      int accOff, int tableOff, int tmpOff, int outs, int taps, int rows, int cols, int width) {
+      int accOff, int tableOff, int tmpOff, int outs, int taps, int rows, int cols, int rowStep, int colStep) {
     int len = rows * cols;
     int o = 0;
     for (; o + 2 * LANES <= outs; o += 2 * LANES) {
       int p = 0;
       for (; p + 8 <= len; p += 8) {
-        eightPositionsTwoVectors(w, in, table, acc, wOff + o, inOff, tableOff, tmpOff + o, outs, taps, p, cols, width);
+        eightPositionsTwoVectors(w, in, table, acc, wOff + o, inOff, tableOff, tmpOff + o, outs, taps, p, cols, rowStep,
+            colStep);
       }
       for (; p < len; p++) {
-        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * width + p % cols, tableOff, tmpOff + p * outs + o,
+        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * rowStep + p % cols * colStep, tableOff, tmpOff + p * outs + o,
             outs, taps);
-        onePosition(w, in, table, acc, wOff + o + LANES, inOff + p / cols * width + p % cols, tableOff,
+        onePosition(w, in, table, acc, wOff + o + LANES, inOff + p / cols * rowStep + p % cols * colStep, tableOff,
             tmpOff + p * outs + o + LANES, outs, taps);
       }
     }
     for (; o + LANES <= outs; o += LANES) {
       for (int p = 0; p < len; p++) {
-        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * width + p % cols, tableOff, tmpOff + p * outs + o,
+        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * rowStep + p % cols * colStep, tableOff, tmpOff + p * outs + o,
             outs, taps);
       }
     }
     for (; o < outs; o++) {
       for (int p = 0; p < len; p++) {
-        int at = inOff + p / cols * width + p % cols;
+        int at = inOff + p / cols * rowStep + p % cols * colStep;
         float sum = 0;
         for (int t = 0; t < taps; t++) {
           sum = Math.fma(w[wOff + t * outs + o], in[at + table[tableOff + t]], sum);
@@ -2104,15 +2119,15 @@ public final class Int8VectorKernels {
 
   /** Positions {@code p0 … p0 + 7} × channels {@code o … o + 2·LANES − 1} of {@link #convChannelLanes}, position-major from {@code tmp}. */
   private static void eightPositionsTwoVectors(float[] w, float[] in, int[] table, float[] acc, int w0, int inOff,
-      int tableOff, int tmp, int outs, int taps, int p0, int cols, int width) {
-    int i0 = inOff + (p0 + 0) / cols * width + (p0 + 0) % cols;
-    int i1 = inOff + (p0 + 1) / cols * width + (p0 + 1) % cols;
-    int i2 = inOff + (p0 + 2) / cols * width + (p0 + 2) % cols;
-    int i3 = inOff + (p0 + 3) / cols * width + (p0 + 3) % cols;
-    int i4 = inOff + (p0 + 4) / cols * width + (p0 + 4) % cols;
-    int i5 = inOff + (p0 + 5) / cols * width + (p0 + 5) % cols;
-    int i6 = inOff + (p0 + 6) / cols * width + (p0 + 6) % cols;
-    int i7 = inOff + (p0 + 7) / cols * width + (p0 + 7) % cols;
+      int tableOff, int tmp, int outs, int taps, int p0, int cols, int rowStep, int colStep) {
+    int i0 = inOff + (p0 + 0) / cols * rowStep + (p0 + 0) % cols * colStep;
+    int i1 = inOff + (p0 + 1) / cols * rowStep + (p0 + 1) % cols * colStep;
+    int i2 = inOff + (p0 + 2) / cols * rowStep + (p0 + 2) % cols * colStep;
+    int i3 = inOff + (p0 + 3) / cols * rowStep + (p0 + 3) % cols * colStep;
+    int i4 = inOff + (p0 + 4) / cols * rowStep + (p0 + 4) % cols * colStep;
+    int i5 = inOff + (p0 + 5) / cols * rowStep + (p0 + 5) % cols * colStep;
+    int i6 = inOff + (p0 + 6) / cols * rowStep + (p0 + 6) % cols * colStep;
+    int i7 = inOff + (p0 + 7) / cols * rowStep + (p0 + 7) % cols * colStep;
     FloatVector a00 = FloatVector.zero(SUM_FLOATS);
     FloatVector a01 = FloatVector.zero(SUM_FLOATS);
     FloatVector a10 = FloatVector.zero(SUM_FLOATS);

@@ -411,6 +411,24 @@ class IntegerKernelsTest {
       assertTrue(calls.contains("convChannelLanes") && !calls.contains(FLOAT_CONV_TAPS), "no row-form sums: " + calls);
       assertBitIdentical(g, 2, 0.05);
     }
+    // Strided convs the column form would copy from a padded input: 40 channels (two vectors and eight
+    // alone at 16 lanes) over 5 × 5 outputs of a stride-2 kernel on an odd padded size (no phase form),
+    // and a stride of (2, 1) with a dilated kernel, two batch elements.
+    Object[][] strided = {
+        {new int[] {1, 8, 9, 9}, new int[] {40, 8, 3, 3}, new int[] {2}, new int[] {1}},
+        {new int[] {2, 5, 10, 7}, new int[] {32, 5, 3, 2}, new int[] {2, 1}, new int[] {1, 2}},
+    };
+    for (Object[] shape : strided) {
+      int[] x = (int[]) shape[0];
+      Prog p = new Prog();
+      Value c = int8Conv(p, x, (int[]) shape[1], "padding", new int[] {1}, "stride", shape[2], "dilation", shape[3]);
+      assertNull(RowConvolution.of(c.producer()));
+      assertNotNull(ChannelLaneSums.of(c.producer()), Arrays.toString(x) + ": channels in lanes");
+      Graph g = p.done(p.dequantize(c, 0.05, 4));
+      Set<String> calls = vectorKernelCalls(g);
+      assertTrue(calls.contains("convChannelLanes") && !calls.contains(FLOAT_CONV_TAPS), "no column form: " + calls);
+      assertBitIdentical(g, 2, 0.05);
+    }
     // Not where the rows waste less than half (8 × 8 planes, rows of 10 padded to 96 for 64 outputs),
     // nor with fewer than 32 output channels.
     Object[][] others = {{new int[] {1, 4, 8, 8}, 32}, {new int[] {1, 32, 4, 4}, 16}};
