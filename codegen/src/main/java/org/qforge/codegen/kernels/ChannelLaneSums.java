@@ -46,8 +46,10 @@ final class ChannelLaneSums {
    * one, a tile reloads the weights for every position, and digits_rescnn's 1→16 layer on 8 × 8 planes
    * ran at 1.35 µs against the row form's 0.6). Of the rest it takes the row-form convs whose rows
    * would be at least twice the outputs, and the strided ones the column form would copy from a padded
-   * input ({@link ColumnConvolution#readsPaddedInput}) where the phase form does not apply: resnet20's
-   * 32→64 stride-2 layer, whose column form spent 6.7–7.5 of its 24 µs on the stride-2 copy.
+   * input ({@link ColumnConvolution#readsPaddedInput}), before the phase form ({@link PhaseRows}):
+   * resnet20's stride-2 3×3 layers, 32→64 (the column form's stride-2 copy was 6.7–7.5 of its 24 µs)
+   * and 16→32 (phase form 21.5–23.2 µs, channel lanes 18.5–19.3: {@code Steps}, bench/README.md).
+   * Not the 1×1 ones, whose column form copies half as many values as the kernel would transpose.
    */
   static ChannelLaneSums of(Node node) {
     ConvShape s = ConvShape.of(node);
@@ -64,7 +66,7 @@ final class ChannelLaneSums {
       long row = VectorKernelCalls.paddedRow(Math.multiplyExact(s.oh(), PaddedInput.width(s)));
       return row >= 2 * outputs ? new ChannelLaneSums(s) : null;
     }
-    return ColumnConvolution.readsPaddedInput(node) && PhaseRows.of(node) == null ? new ChannelLaneSums(s) : null;
+    return ColumnConvolution.readsPaddedInput(node) ? new ChannelLaneSums(s) : null;
   }
 
   /** Where weight (o, c, ky, kx) is stored after {@link #relayout}: tap-major, channels within a tap. */

@@ -47,9 +47,10 @@ import org.qforge.ir.Value;
  * bounds-checked only where padding or the last window can reach outside the input.
  *
  * <p>Stride-1, ungrouped convolutions use the row form instead ({@link RowConvolution}), which
- * bench/README.md's {@code Int8ConvBenchmark} measured 4× faster; stride-2 ones the row form over
- * the input's phases ({@link PhaseRows}) when the Vector API runs, where it applies; other ungrouped
- * ones with symmetric int8 weights the column form ({@link ColumnConvolution}).
+ * bench/README.md's {@code Int8ConvBenchmark} measured 4× faster. When the Vector API runs, strided
+ * ones take the channel-lane sums where they apply ({@link ChannelLaneSums}), else the row form over
+ * the input's phases ({@link PhaseRows}) for stride 2, else (ungrouped, symmetric int8 weights) the
+ * column form ({@link ColumnConvolution}).
  */
 final class IntegerConvKernel implements KernelGenerator {
   /** The row, phase or column form's int or float workspace; the direct loops need none. */

@@ -2083,6 +2083,12 @@ public final class Int8VectorKernels {
     int o = 0;
     for (; o + 2 * LANES <= outs; o += 2 * LANES) {
       int p = 0;
+      if (colStep == 2 && cols % 8 == 0) {
+        for (; p + 8 <= len; p += 8) {
+          eightInARowStrideTwo(w, in, table, acc, wOff + o, inOff + p / cols * rowStep + p % cols * 2, tableOff,
+              tmpOff + p * outs + o, outs, taps);
+        }
+      }
       for (; p + 8 <= len; p += 8) {
         eightPositionsTwoVectors(w, in, table, acc, wOff + o, inOff, tableOff, tmpOff + o, outs, taps, p, cols, rowStep,
             colStep);
@@ -2139,6 +2145,79 @@ public final class Int8VectorKernels {
         a[to + c * rows + r] = a[from + r * cols + c];
       }
     }
+  }
+
+  /**
+   * {@link #eightPositionsTwoVectors} for eight positions of one output row of a stride-2 convolution,
+   * inputs at {@code at + 2k}: one base a tap, whose constant offsets C2 covers with one range check
+   * (resnet20's 32→64 stride-2 layer, rows of eight). With a base per position, each broadcast took an
+   * add, a compare and a branch of its own and the loop ran short of registers.
+   */
+  private static void eightInARowStrideTwo(float[] w, float[] in, int[] table, float[] acc, int w0, int row,
+      int tableOff, int q, int outs, int taps) {
+    FloatVector a00 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a01 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a10 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a11 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a20 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a21 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a30 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a31 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a40 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a41 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a50 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a51 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a60 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a61 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a70 = FloatVector.zero(SUM_FLOATS);
+    FloatVector a71 = FloatVector.zero(SUM_FLOATS);
+    for (int t = 0; t < taps; t++) {
+      int at = row + table[tableOff + t];
+      int wt = w0 + t * outs;
+      FloatVector w0v = FloatVector.fromArray(SUM_FLOATS, w, wt);
+      FloatVector w1v = FloatVector.fromArray(SUM_FLOATS, w, wt + LANES);
+      FloatVector x;
+      x = FloatVector.broadcast(SUM_FLOATS, in[at]);
+      a00 = w0v.fma(x, a00);
+      a01 = w1v.fma(x, a01);
+      x = FloatVector.broadcast(SUM_FLOATS, in[at + 2]);
+      a10 = w0v.fma(x, a10);
+      a11 = w1v.fma(x, a11);
+      x = FloatVector.broadcast(SUM_FLOATS, in[at + 4]);
+      a20 = w0v.fma(x, a20);
+      a21 = w1v.fma(x, a21);
+      x = FloatVector.broadcast(SUM_FLOATS, in[at + 6]);
+      a30 = w0v.fma(x, a30);
+      a31 = w1v.fma(x, a31);
+      x = FloatVector.broadcast(SUM_FLOATS, in[at + 8]);
+      a40 = w0v.fma(x, a40);
+      a41 = w1v.fma(x, a41);
+      x = FloatVector.broadcast(SUM_FLOATS, in[at + 10]);
+      a50 = w0v.fma(x, a50);
+      a51 = w1v.fma(x, a51);
+      x = FloatVector.broadcast(SUM_FLOATS, in[at + 12]);
+      a60 = w0v.fma(x, a60);
+      a61 = w1v.fma(x, a61);
+      x = FloatVector.broadcast(SUM_FLOATS, in[at + 14]);
+      a70 = w0v.fma(x, a70);
+      a71 = w1v.fma(x, a71);
+    }
+    a00.intoArray(acc, q);
+    a01.intoArray(acc, q + LANES);
+    a10.intoArray(acc, q + outs);
+    a11.intoArray(acc, q + outs + LANES);
+    a20.intoArray(acc, q + 2 * outs);
+    a21.intoArray(acc, q + 2 * outs + LANES);
+    a30.intoArray(acc, q + 3 * outs);
+    a31.intoArray(acc, q + 3 * outs + LANES);
+    a40.intoArray(acc, q + 4 * outs);
+    a41.intoArray(acc, q + 4 * outs + LANES);
+    a50.intoArray(acc, q + 5 * outs);
+    a51.intoArray(acc, q + 5 * outs + LANES);
+    a60.intoArray(acc, q + 6 * outs);
+    a61.intoArray(acc, q + 6 * outs + LANES);
+    a70.intoArray(acc, q + 7 * outs);
+    a71.intoArray(acc, q + 7 * outs + LANES);
   }
 
   /** Positions {@code p0 … p0 + 7} × channels {@code o … o + 2·LANES − 1} of {@link #convChannelLanes}, position-major from {@code tmp}. */
