@@ -60,7 +60,9 @@ public final class BenchMain {
         engines.add(e);
       }
     }
-    Map<String, String> accuracy = checkOutputs(dir, engines);
+    // The jars compiled for the check are the ones the forks load (Engines.PREBUILT_JARS).
+    Path jars = Files.createTempDirectory("qforge-bench-jars");
+    Map<String, String> accuracy = checkOutputs(dir, engines, jars);
     Options opts = new OptionsBuilder()
         .include(ModelBenchmark.class.getName())
         .param("modelDir", dir.toAbsolutePath().toString())
@@ -73,9 +75,19 @@ public final class BenchMain {
         .warmupTime(TimeValue.seconds(quick ? 1 : 2))
         .measurementIterations(quick ? 3 : 5)
         .measurementTime(TimeValue.seconds(quick ? 1 : 2))
-        .jvmArgsAppend("-Xmx2g", "--add-modules=jdk.incubator.vector")
+        .jvmArgsAppend("-Xmx2g", "--add-modules=jdk.incubator.vector", "-D" + Engines.PREBUILT_JARS + "=" + jars)
         .build();
-    Collection<RunResult> results = new Runner(opts).run();
+    Collection<RunResult> results;
+    try {
+      results = new Runner(opts).run();
+    } finally {
+      try (java.util.stream.Stream<Path> files = Files.list(jars)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(jars);
+    }
 
     Map<String, double[]> byEngine = new LinkedHashMap<>();
     for (RunResult r : results) {
@@ -93,8 +105,11 @@ public final class BenchMain {
     System.exit(2);
   }
 
-  /** Max difference of each engine's first output from PyTorch's fp32 output. */
-  private static Map<String, String> checkOutputs(Path dir, List<String> engines) throws Exception {
+  /**
+   * Max difference of each engine's first output from PyTorch's fp32 output; the jars compiled for it
+   * stay in {@code work}.
+   */
+  private static Map<String, String> checkOutputs(Path dir, List<String> engines, Path work) throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
     Tensor x = Npy.read(dir.resolve("test_inputs.npy"));
     Path ref = dir.resolve("fp32_out.npy");
@@ -103,7 +118,6 @@ public final class BenchMain {
     int[] outShape = Engines.outputShape(dir);
     float[] input = new float[ModelBenchmark.product(in)];
     System.arraycopy(x.floats(), 0, input, 0, input.length);
-    Path work = Files.createTempDirectory("qforge-bench-check");
     for (String e : engines) {
       try (Engine engine = Engines.open(e, dir, work)) {
         float[] y = new float[ModelBenchmark.product(outShape)];

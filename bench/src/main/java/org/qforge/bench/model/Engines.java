@@ -42,11 +42,10 @@ public final class Engines {
   public static Engine open(String name, Path dir, Path work) throws Exception {
     return switch (name) {
       case "qforge-interpreter-fp32" -> interpreter(Pt2Importer.importFile(dir.resolve("model.pt2")));
-      case "qforge-asm-fp32" -> jar(fp32(dir), JarCompiler.Backend.ASM, work.resolve("fp32-asm.jar"), true);
-      case "qforge-asm-int8" -> jar(int8(dir), JarCompiler.Backend.ASM, work.resolve("int8-asm.jar"), true);
-      case "qforge-asm-int8-scalar" -> jar(int8(dir), JarCompiler.Backend.ASM, work.resolve("int8-asm-scalar.jar"), false);
-      case "qforge-javapoet-int8" -> jar(int8(dir), JarCompiler.Backend.JAVAPOET, work.resolve("int8-javapoet.jar"),
-          true);
+      case "qforge-asm-fp32" -> jar(() -> fp32(dir), JarCompiler.Backend.ASM, work, "fp32-asm.jar", true);
+      case "qforge-asm-int8" -> jar(() -> int8(dir), JarCompiler.Backend.ASM, work, "int8-asm.jar", true);
+      case "qforge-asm-int8-scalar" -> jar(() -> int8(dir), JarCompiler.Backend.ASM, work, "int8-asm-scalar.jar", false);
+      case "qforge-javapoet-int8" -> jar(() -> int8(dir), JarCompiler.Backend.JAVAPOET, work, "int8-javapoet.jar", true);
       case "onnxruntime-fp32" -> onnx(dir.resolve("model.onnx"));
       case "onnxruntime-int8" -> onnx(dir.resolve("model_ort_int8.onnx"));
       default -> throw new IllegalArgumentException("unknown engine " + name + "; engines: " + NAMES);
@@ -102,14 +101,31 @@ public final class Engines {
   }
 
   /**
-   * A compiled jar in its own class loader. With {@code vectorApi} false its integer kernels run the
-   * scalar loops (what plain {@code java -jar} gives); true runs the Vector API kernels when the JVM
-   * has {@code jdk.incubator.vector} (the benchmark forks add it). The jar's {@code VectorSupport}
-   * reads {@code qforge.vectorApi} once, initialized here.
+   * Where {@code bench/run} leaves the jars it compiled for its output check ({@code
+   * -Dqforge.bench.jars=DIR}, set for the JMH forks): a fork then loads the jar and nothing else, as a
+   * deployed one runs, instead of importing, calibrating and compiling first. In the same JVM that work
+   * (javac's, for the JavaPoet backend) kept C2 busy into the measurement: resnet20's JavaPoet jar
+   * measured 585–590 µs in `--quick` runs against ~465 in a JVM that only runs it (bench/README.md).
    */
-  private static Engine jar(Graph g, JarCompiler.Backend backend, Path file, boolean vectorApi) throws Exception {
-    JarCompiler.Result r = JarCompiler.compile(g, new JarCompiler.Options("bench.Model", backend, "benchmark", "bench"));
-    Files.write(file, r.jar());
+  static final String PREBUILT_JARS = "qforge.bench.jars";
+
+  /**
+   * A compiled jar in its own class loader: the one {@link #PREBUILT_JARS} holds under {@code name},
+   * else {@code graph} compiled into {@code work}. With {@code vectorApi} false its integer kernels run
+   * the scalar loops (what plain {@code java -jar} gives); true runs the Vector API kernels when the JVM
+   * has {@code jdk.incubator.vector} (the benchmark forks add it). The jar's {@code VectorSupport} reads
+   * {@code qforge.vectorApi} once, initialized here.
+   */
+  private static Engine jar(java.util.function.Supplier<Graph> graph, JarCompiler.Backend backend, Path work,
+      String name, boolean vectorApi) throws Exception {
+    String prebuilt = System.getProperty(PREBUILT_JARS);
+    Path file = prebuilt != null && Files.isRegularFile(Path.of(prebuilt, name)) ? Path.of(prebuilt, name) : null;
+    if (file == null) {
+      file = work.resolve(name);
+      JarCompiler.Result r = JarCompiler.compile(graph.get(),
+          new JarCompiler.Options("bench.Model", backend, "benchmark", "bench"));
+      Files.write(file, r.jar());
+    }
     URLClassLoader loader = new URLClassLoader(new URL[] {file.toUri().toURL()}, null);
     org.qforge.codegen.jar.RuntimeClasses.chooseVectorApi(loader, "bench.Model", vectorApi);
     Class<?> c = loader.loadClass("bench.Model");
