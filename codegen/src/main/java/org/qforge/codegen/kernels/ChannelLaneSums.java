@@ -18,7 +18,6 @@ import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.ir.Node;
-import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 
 /**
@@ -32,7 +31,7 @@ import org.qforge.ir.Value;
  * accumulator region, which this rule leaves at least twice the outputs' size: the tiles' half, then
  * the transposed half the requantization reads.
  */
-final class ChannelLaneSums {
+final class ChannelLaneSums implements ConvWeightOrder {
   private final ConvShape s;
 
   private ChannelLaneSums(ConvShape s) {
@@ -69,30 +68,20 @@ final class ChannelLaneSums {
     return ColumnConvolution.readsPaddedInput(node) ? new ChannelLaneSums(s) : null;
   }
 
-  /** Where weight (o, c, ky, kx) is stored after {@link #relayout}: tap-major, channels within a tap. */
-  int storedIndex(int o, int c, int ky, int kx) {
+  @Override
+  public ConvShape shape() {
+    return s;
+  }
+
+  /** Tap-major: the output channels of tap (c, ky, kx) together. */
+  @Override
+  public int storedIndex(int o, int c, int ky, int kx) {
     return ((c * s.kh() + ky) * s.kw() + kx) * s.oc() + o;
   }
 
-  /** {@link #storedIndex(int, int, int, int)} in generated code, for the scalar loops. */
-  Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx) {
+  @Override
+  public Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx) {
     return add(mul(add(mul(add(mul(c, i(s.kh())), ky), i(s.kw())), kx), i(s.oc())), o);
-  }
-
-  /** The weight tensor stored tap-major (same bytes, reordered). */
-  Tensor relayout(Tensor tensor) {
-    byte[] graphOrder = tensor.bytes();
-    byte[] stored = new byte[graphOrder.length];
-    for (int o = 0; o < s.oc(); o++) {
-      for (int c = 0; c < s.c(); c++) {
-        for (int ky = 0; ky < s.kh(); ky++) {
-          for (int kx = 0; kx < s.kw(); kx++) {
-            stored[storedIndex(o, c, ky, kx)] = graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
-          }
-        }
-      }
-    }
-    return Tensor.ofBytes(tensor.dtype(), stored, tensor.dims());
   }
 
   /** Floats of a strided conv's vector path ({@link #stridedBody}): the padded input, twice the outputs, the weights. */

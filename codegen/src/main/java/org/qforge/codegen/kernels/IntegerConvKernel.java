@@ -98,7 +98,7 @@ final class IntegerConvKernel implements KernelGenerator {
     }
     WinogradForm winograd = WinogradForm.of(node);
     if (winograd != null) {
-      return winograd.relayout(node, tensor);
+      return winograd.relayout(tensor);
     }
     ChannelLaneSums lanes = ChannelLaneSums.of(node);
     return lanes == null ? null : lanes.relayout(tensor);

@@ -11,7 +11,6 @@ import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.codegen.plan.Slot;
 import org.qforge.ir.Node;
-import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
 
 /**
@@ -21,7 +20,7 @@ import org.qforge.ir.Value;
  * requantization; they differ in how many positions a plane holds, the padding columns of the height
  * form against none in the width form. Exact, so the same bits as the row form and the interpreter.
  */
-sealed interface WinogradForm permits WinogradRows, WinogradColumns {
+sealed interface WinogradForm extends ConvWeightOrder permits WinogradRows, WinogradColumns {
   /**
    * The fewest input channels for which the transforms pay: they cost per input and output element,
    * the multiply-adds they save per input channel × output element. resnet20's 3→16 stem took 12.3 µs
@@ -50,8 +49,6 @@ sealed interface WinogradForm permits WinogradRows, WinogradColumns {
     return rows;
   }
 
-  /** The convolution's shape. */
-  ConvShape shape();
 
   /** Positions {@code convTaps} sums per channel and plane. */
   int len();
@@ -127,28 +124,6 @@ sealed interface WinogradForm permits WinogradRows, WinogradColumns {
    */
   List<Stmt> perBatch(Node node, ExecutionPlan plan, WeightQuantization wq, Slot starts, Local n);
 
-  /** The weight stored as the form's transform reads it ({@link #storedIndex}): three blocks, one per kernel row or column. */
-  default Tensor relayout(Node node, Tensor tensor) {
-    ConvShape s = shape();
-    byte[] graphOrder = tensor.bytes();
-    byte[] stored = new byte[graphOrder.length];
-    for (int o = 0; o < s.oc(); o++) {
-      for (int c = 0; c < s.c(); c++) {
-        for (int ky = 0; ky < s.kh(); ky++) {
-          for (int kx = 0; kx < s.kw(); kx++) {
-            stored[storedIndex(o, c, ky, kx)] = graphOrder[((o * s.c() + c) * s.kh() + ky) * s.kw() + kx];
-          }
-        }
-      }
-    }
-    return Tensor.ofBytes(tensor.dtype(), stored, tensor.dims());
-  }
-
-  /** Where weight (o, c, ky, kx) is stored after {@link #relayout}. */
-  int storedIndex(int o, int c, int ky, int kx);
-
-  /** {@link #storedIndex(int, int, int, int)} in generated code, for the scalar loops. */
-  Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx);
 
   /**
    * True if the shared conditions hold: a stride-1 ungrouped row-form conv of at least {@link

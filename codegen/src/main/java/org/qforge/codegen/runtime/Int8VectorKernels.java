@@ -2059,19 +2059,22 @@ public final class Int8VectorKernels {
 
   /** One position's float sum, with the vector lanes' fused multiply-adds (exact under the same guarantee). */
   /**
-   * The sums of a stride-1 convolution over small planes with output channels in the lanes: for
-   * {@code o < outs} and each output position {@code p = y·cols + x} ({@code y < rows, x < cols}),
+   * A convolution's sums with the output channels in the lanes: for {@code o < outs} and each output
+   * position {@code p = y·cols + x} ({@code y < rows, x < cols}),
    *
    * <pre>
-   *   acc[accOff + o·rows·cols + p] = Σ_{t < taps} w[wOff + t·outs + o] · in[inOff + table[tableOff + t] + y·rowStep + x·colStep]
+   *   acc[accOff + o·rows·cols + p] = Σ_{t < taps} w[wOff + t·outs + o]
+   *                                         · in[inOff + table[tableOff + t] + y·rowStep + x·colStep]
    * </pre>
    *
    * <p>on weights stored tap-major (all channels of a tap together) and a padded input read with the
-   * convolution's strides ({@code rowStep} = the stride down times the padded width). Where a plane's rows fill less than half of {@link #convTaps}' row of {@code rows·width}
-   * positions padded to whole vectors (digits_rescnn's 4 × 4 planes: 16 positions in a row of 32), that
-   * kernel's multiply-adds are mostly waste; here every one is kept. A tile is eight positions × two
-   * vectors of channels: two weight loads and eight broadcasts a tap for sixteen multiply-adds, the
-   * ratio of {@code convTaps}' two-vector tile. The tiles write position-major from {@code tmpOff}
+   * convolution's strides ({@code rowStep} = the stride down times the padded width; {@code
+   * ChannelLaneSums} says where it runs). Where a plane's rows fill less than half of {@link
+   * #convTaps}' padded rows (digits_rescnn's 4 × 4 planes: 16 positions in a row of 32), that kernel's
+   * multiply-adds are mostly waste, and a strided conv would need its taps copied into a matrix
+   * first; here every multiply-add is kept and the input read in place. A tile is eight positions ×
+   * two vectors of channels: two weight loads and eight broadcasts a tap for sixteen multiply-adds,
+   * the ratio of {@code convTaps}' two-vector tile. The tiles write position-major from {@code tmpOff}
    * ({@code outs·rows·cols} elements), transposed into {@code acc} at the end.
    *
    * <p>Exact under {@link #convTaps(float[], float[], int[], float[], int, int, int, int, int, int, int)}'
@@ -2094,16 +2097,15 @@ public final class Int8VectorKernels {
             colStep);
       }
       for (; p < len; p++) {
-        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * rowStep + p % cols * colStep, tableOff, tmpOff + p * outs + o,
-            outs, taps);
-        onePosition(w, in, table, acc, wOff + o + LANES, inOff + p / cols * rowStep + p % cols * colStep, tableOff,
-            tmpOff + p * outs + o + LANES, outs, taps);
+        int at = inOff + p / cols * rowStep + p % cols * colStep;
+        onePosition(w, in, table, acc, wOff + o, at, tableOff, tmpOff + p * outs + o, outs, taps);
+        onePosition(w, in, table, acc, wOff + o + LANES, at, tableOff, tmpOff + p * outs + o + LANES, outs, taps);
       }
     }
     for (; o + LANES <= outs; o += LANES) {
       for (int p = 0; p < len; p++) {
-        onePosition(w, in, table, acc, wOff + o, inOff + p / cols * rowStep + p % cols * colStep, tableOff, tmpOff + p * outs + o,
-            outs, taps);
+        int at = inOff + p / cols * rowStep + p % cols * colStep;
+        onePosition(w, in, table, acc, wOff + o, at, tableOff, tmpOff + p * outs + o, outs, taps);
       }
     }
     for (; o < outs; o++) {
@@ -2220,7 +2222,10 @@ public final class Int8VectorKernels {
     a71.intoArray(acc, q + 7 * outs + LANES);
   }
 
-  /** Positions {@code p0 … p0 + 7} × channels {@code o … o + 2·LANES − 1} of {@link #convChannelLanes}, position-major from {@code tmp}. */
+  /**
+   * Positions {@code p0 … p0 + 7} × the two vectors of channels from {@code w0} of {@link
+   * #convChannelLanes}, position-major from {@code tmp}: any eight positions, a base each.
+   */
   private static void eightPositionsTwoVectors(float[] w, float[] in, int[] table, float[] acc, int w0, int inOff,
       int tableOff, int tmp, int outs, int taps, int p0, int cols, int rowStep, int colStep) {
     int i0 = inOff + (p0 + 0) / cols * rowStep + (p0 + 0) % cols * colStep;
