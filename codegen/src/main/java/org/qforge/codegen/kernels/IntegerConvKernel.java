@@ -63,14 +63,13 @@ final class IntegerConvKernel implements KernelGenerator {
     }
     ColumnConvolution columns = ColumnConvolution.of(node);
     int columnForm = columns == null ? 0 : floats ? columns.workspaceFloats(node) : columns.workspaceInts(node);
+    // The channel-lane sums where the weight is relaid out for them, else the phase form where it runs,
+    // else the column form: the body decides with the plan (a weight two convs read keeps the graph's order).
     ChannelLaneSums lanes = ChannelLaneSums.of(node);
-    if (lanes != null) {
-      return floats ? lanes.stridedWorkspaceFloats() : lanes.stridedWorkspaceInts();
-    }
-    // The phase form where it runs, else the column form (the body decides with the plan).
+    int laneForm = lanes == null ? 0 : floats ? lanes.stridedWorkspaceFloats() : lanes.stridedWorkspaceInts();
     PhaseRows phases = PhaseRows.of(node);
-    return phases == null ? columnForm
-        : Math.max(columnForm, floats ? phases.workspaceFloats() : phases.workspaceInts());
+    int phaseForm = phases == null ? 0 : floats ? phases.workspaceFloats() : phases.workspaceInts();
+    return Math.max(laneForm, Math.max(columnForm, phaseForm));
   }
 
   /**

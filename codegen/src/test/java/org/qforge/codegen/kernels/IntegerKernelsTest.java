@@ -842,6 +842,29 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void aStridedConvWeightReadTwiceKeepsItsOrderAndItsWorkspace() throws Exception {
+    // Two stride-2 convs that would take the channel-lane sums share their weight: it stays in the
+    // graph's order, so they take the phase and column forms, whose workspace must still be planned.
+    Prog p = new Prog();
+    Value q = p.quantize(p.input(1, 8, 9, 9), 0.05, -3, DType.I8);
+    Value w = p.weights(DType.I8, 32, 8, 3, 3);
+    List<Value> convs = new ArrayList<>();
+    for (int zp : new int[] {4, 6}) {
+      convs.add(p.op("qforge.quantized_conv2d", List.of(q, w, p.floats(0.004, 0.001, 32), p.longs(new long[32]),
+              p.floats(1, -0.5, 32)),
+          i8out(0.05, zp, "input_scale", 0.05, "input_zero_point", -3, "padding", new int[] {1}, "stride",
+              new int[] {2})));
+    }
+    assertNotNull(ChannelLaneSums.of(convs.get(0).producer()));
+    Value sum = p.op("qforge.quantized_add", List.of(convs.get(0), convs.get(1)), i8out(0.1, 0, "self_scale", 0.05,
+        "self_zero_point", 4, "other_scale", 0.05, "other_zero_point", 6));
+    Graph g = p.done(p.dequantize(sum, 0.1, 0));
+    assertFalse(ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout).relaidOut(w), "two readers: the graph's order");
+    assertFalse(vectorKernelCalls(g).contains("convChannelLanes"), "not in the graph's order");
+    assertBitIdentical(g, 2, 0.05);
+  }
+
+  @Test
   void meanThenBroadcastingAdd() throws Exception {
     Prog p = new Prog();
     Value q = p.quantize(p.input(2, 3, 4, 5), 0.05, 3, DType.I8);
