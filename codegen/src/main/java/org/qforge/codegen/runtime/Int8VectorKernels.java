@@ -1477,6 +1477,32 @@ public final class Int8VectorKernels {
     }
   }
 
+  /**
+   * The column matrix of an unpadded 1×1 convolution of stride 2 ({@code ColumnConvolution}), centred:
+   * {@code m[mOff + c·stride + y·cols + x] = x[xOff + (c·h + 2y)·w + 2x] − zeroPoint} for {@code c <
+   * channels, y < rows, x < cols}, int8 values. A vector of pairs a step, its even bytes (as {@link #phases} splits
+   * them), then singly where a row has less than a vector left or the load would pass the array's
+   * end. The generated loop stored each element twice (a zero, then the value behind four bounds tests
+   * that cannot fail here): 2.3 µs of resnet20's 16→32 downsampling layer (`/tmp` `P13`).
+   */
+  public static void strideTwoColumns(byte[] x, float[] m, int xOff, int mOff, int channels, int h, int w, int rows,
+      int cols, int stride, float zeroPoint) {
+    for (int c = 0; c < channels; c++) {
+      for (int y = 0; y < rows; y++) {
+        int from = xOff + (c * h + 2 * y) * w;
+        int to = mOff + c * stride + y * cols;
+        int i = 0;
+        for (; i + LANES <= cols && from + 2 * (i + LANES) <= x.length; i += LANES) {
+          evenBytes(ByteVector.fromArray(PAIRS, x, from + 2 * i).reinterpretAsShorts()).sub(zeroPoint)
+              .intoArray(m, to + i);
+        }
+        for (; i < cols; i++) {
+          m[to + i] = x[from + 2 * i] - zeroPoint;
+        }
+      }
+    }
+  }
+
   /** The even bytes of {@link #LANES} little-endian pairs, as floats: each short's low byte, sign-extended. */
   private static FloatVector evenBytes(ShortVector pairs) {
     return (FloatVector) pairs.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)

@@ -842,6 +842,21 @@ class IntegerKernelsTest {
   }
 
   @Test
+  void unpaddedStrideTwoOneByOneColumnsComeFromEvenBytes() throws Exception {
+    // resnet's 1×1 downsampling: the column matrix from each even row's even bytes (strideTwoColumns),
+    // rows of 17 outputs (a vector of 16 and one more), of 4 (singly), two batch elements.
+    Object[][] shapes = {{new int[] {2, 5, 34, 34}, 6}, {new int[] {1, 3, 8, 8}, 9}};
+    for (Object[] shape : shapes) {
+      int[] x = (int[]) shape[0];
+      Prog p = new Prog();
+      Value c = int8Conv(p, x, new int[] {(int) shape[1], x[1], 1, 1}, "stride", new int[] {2});
+      Graph g = p.done(p.dequantize(c, 0.05, 4));
+      assertTrue(vectorKernelCalls(g).contains("strideTwoColumns"), Arrays.toString(x) + ": " + vectorKernelCalls(g));
+      assertBitIdentical(g, 2, 0.05);
+    }
+  }
+
+  @Test
   void aStridedConvWeightReadTwiceKeepsItsOrderAndItsWorkspace() throws Exception {
     // Two stride-2 convs that would take the channel-lane sums share their weight: it stays in the
     // graph's order, so they take the phase and column forms, whose workspace must still be planned.
