@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.qforge.codegen.JarCompiler;
 import org.qforge.frontend.npy.Npy;
 import org.qforge.frontend.pt2.Pt2Importer;
@@ -116,7 +117,7 @@ public final class Engines {
    * has {@code jdk.incubator.vector} (the benchmark forks add it). The jar's {@code VectorSupport} reads
    * {@code qforge.vectorApi} once, initialized here.
    */
-  private static Engine jar(java.util.function.Supplier<Graph> graph, JarCompiler.Backend backend, Path work,
+  private static Engine jar(Supplier<Graph> graph, JarCompiler.Backend backend, Path work,
       String name, boolean vectorApi) throws Exception {
     String prebuilt = System.getProperty(PREBUILT_JARS);
     Path file = prebuilt != null && Files.isRegularFile(Path.of(prebuilt, name)) ? Path.of(prebuilt, name) : null;

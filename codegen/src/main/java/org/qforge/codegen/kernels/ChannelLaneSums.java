@@ -6,7 +6,6 @@ import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
 import static org.qforge.codegen.loop.Kb.intVar;
 import static org.qforge.codegen.loop.Kb.mul;
-import static org.qforge.codegen.loop.Kb.store;
 import static org.qforge.codegen.loop.Kb.v;
 
 import java.util.ArrayList;
@@ -21,15 +20,15 @@ import org.qforge.ir.Node;
 import org.qforge.ir.Value;
 
 /**
- * The row form's sums with output channels in the vector lanes ({@code Int8VectorKernels.convChannelLanes}),
- * for convolutions over planes so small that the row form's rows are mostly waste: its row of
- * {@code OH · PW} positions, padded to whole vectors, is at least twice the {@code OH · OW} outputs
- * (digits_rescnn's 32→32 layer on 4 × 4 planes: 32 positions summed for 16 kept). The kernel sums
- * only the outputs, reading the same padded input and table of taps as the row form; it needs the
- * weights stored tap-major ({@link #relayout}: all output channels of tap (c, ky, kx) together) and
- * float sums ({@link ExactFloatSums}). Its position-major tiles are transposed into the row form's
- * accumulator region, which this rule leaves at least twice the outputs' size: the tiles' half, then
- * the transposed half the requantization reads.
+ * A convolution's sums with the output channels in the vector lanes ({@code Int8VectorKernels.convChannelLanes}),
+ * read from the uncentred padded input ({@link PaddedInput}) in place, with the convolution's strides:
+ * only the outputs are summed, and no column matrix is copied. It takes over from the row form where
+ * that form's rows, {@code OH · PW} positions padded to whole vectors, are at least twice the outputs
+ * (digits_rescnn's 32→32 layer on 4 × 4 planes: 32 positions summed for 16 kept), and from the phase
+ * and column forms for strided kernels larger than 1×1 ({@link #of}). It needs the weights stored
+ * tap-major ({@link #storedIndex}: all output channels of tap (c, ky, kx) together), which the scalar
+ * loops then read too, and float sums ({@link ExactFloatSums}). Its tiles write position-major sums,
+ * transposed into the form's accumulators, so its workspace holds twice the outputs.
  */
 final class ChannelLaneSums implements ConvWeightOrder {
   private final ConvShape s;
@@ -112,18 +111,10 @@ final class ChannelLaneSums implements ConvWeightOrder {
     int outputs = s.oh() * s.ow();
     int weights = sums + 2 * s.oc() * outputs;
     int table = plan.workspaceOffset(node);
-    int ph = PaddedInput.height(s);
-    int pw = PaddedInput.width(s);
     Local n = intVar("n");
-    Local ci = intVar("ci");
-    Local ky = intVar("ky");
-    Local kx = intVar("kx");
-    Expr tap = add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx));
-    Expr tapOffset = add(add(mul(v(ci), i(ph * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
     List<Stmt> perBatch = new ArrayList<>(
         PaddedInput.uncentred(s, node, plan, (Value) node.arg("input"), Arena.SCRATCH_F32, padded, n));
-    perBatch.add(forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(),
-        store(Arena.SCRATCH_I32.param(), add(i(table), tap), tapOffset)))));
+    perBatch.add(PaddedInput.tapOffsets(s, table));
     perBatch.add(call(weights, padded, sums, table));
     perBatch.add(VectorKernelCalls.requantize(wq, output, out, plan.derivedConstant(node), Arena.SCRATCH_F32, sums,
         outputs, s.ow(), mul(v(n), i(s.oc() * outputs)), s.oc(), s.oh(), s.ow()));
@@ -133,8 +124,8 @@ final class ChannelLaneSums implements ConvWeightOrder {
 
   /**
    * The kernel's call: sums from {@code accOff}, channel o's {@code OH · OW} outputs row-major at
-   * {@code accOff + o·OH·OW}, over the padded input at {@code inOff} {@code PW} wide; its tiles use
-   * the {@code O · OH · OW} floats after the sums.
+   * {@code accOff + o·OH·OW}, over the padded input at {@code inOff} read with the strides; its tiles
+   * use the {@code O · OH · OW} floats after the sums.
    */
   Stmt call(int weightAt, int inOff, int accOff, int tableOff) {
     ArrayParam f = Arena.SCRATCH_F32.param();

@@ -18,7 +18,6 @@ import static org.qforge.codegen.loop.Kb.v;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.qforge.codegen.loop.ArrayKind;
 import org.qforge.codegen.loop.ArrayParam;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Local;
@@ -27,7 +26,6 @@ import org.qforge.codegen.loop.Stmt.Cmp;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
 import org.qforge.codegen.plan.Slot;
-import org.qforge.ir.DType;
 import org.qforge.ir.Node;
 import org.qforge.ir.Value;
 
@@ -151,14 +149,14 @@ final class ColumnConvolution {
     Stmt rowOfTap =
         assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx)), i(row()))));
     Stmt im2col;
-    Access x = Access.of(plan, xv);
-    if (starts == null && floats && s.kh() == 1 && s.kw() == 1 && s.pad()[0] == 0 && s.pad()[1] == 0
-        && s.stride()[0] == 2 && s.stride()[1] == 2 && xv.type().dtype() == DType.I8
-        && x.array().kind() == ArrayKind.BYTE) {
-      // resnet's 1×1 downsampling layers: each row's even bytes, a vector at a time.
-      im2col = new Stmt.Invoke("Int8VectorKernels", "strideTwoColumns", List.of(x.array(), matrix),
-          List.of(x.index(mul(v(n), i(s.c() * s.h() * s.w()))), i(columns), i(s.c()), i(s.h()), i(s.w()), i(s.oh()),
-              i(s.ow()), i(row()), f(Math.toIntExact(wq.inputZeroPoint))));
+    // resnet's 1×1 downsampling layers: each row's even bytes, a vector at a time.
+    Stmt evenBytes = starts == null && floats && s.kh() == 1 && s.kw() == 1 && s.pad()[0] == 0 && s.pad()[1] == 0
+        && s.stride()[0] == 2 && s.stride()[1] == 2
+        ? VectorKernelCalls.strideTwoColumns(xv, Access.of(plan, xv), mul(v(n), i(s.c() * s.h() * s.w())), s, columns,
+            row(), wq.inputZeroPoint)
+        : null;
+    if (evenBytes != null) {
+      im2col = evenBytes;
     } else if (starts == null) {
       im2col = forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), rowOfTap,
           forLoop(oy, s.oh(), assign(iy, add(sub(mul(v(oy), i(s.stride()[0])), i(s.pad()[0])), mul(v(ky), i(s.dil()[0])))),

@@ -86,4 +86,20 @@ final class PaddedInput {
     }
     return stmts;
   }
+
+  /**
+   * {@code ints[table + t] = } where tap t = (c, ky, kx) of the kernel reads, relative to an output's
+   * first tap, in the padded block: {@code c·PH·PW + ky·dH·PW + kx·dW} (the row form's and the
+   * channel-lane sums' table).
+   */
+  static Stmt tapOffsets(ConvShape s, int table) {
+    Local c = intVar("ci");
+    Local ky = intVar("ky");
+    Local kx = intVar("kx");
+    int pw = width(s);
+    Expr tap = add(mul(add(mul(v(c), i(s.kh())), v(ky)), i(s.kw())), v(kx));
+    Expr offset = add(add(mul(v(c), i(height(s) * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
+    return forLoop(c, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(),
+        store(Arena.SCRATCH_I32.param(), add(i(table), tap), offset))));
+  }
 }

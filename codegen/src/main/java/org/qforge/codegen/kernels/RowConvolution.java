@@ -283,13 +283,8 @@ final class RowConvolution {
     Local oy = intVar("oy");
     Local ox = intVar("ox");
     Local m = doubleVar("m");
-    Local ci = intVar("ci");
-    Local ky = intVar("ky");
-    Local kx = intVar("kx");
     int taps = s.taps();
     int table = layout.table();
-    Expr tap = add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx));
-    Expr tapOffset = add(add(mul(v(ci), i(paddedHeight() * pw)), mul(v(ky), i(s.dil()[0] * pw))), mul(v(kx), i(s.dil()[1])));
     Expr outIndex = add(mul(add(mul(add(mul(v(n), i(s.oc())), v(o)), i(s.oh())), v(oy)), i(s.ow())), v(ox));
     // The channel-lane kernel leaves each channel's sums without the row form's dropped columns.
     int channelStride = lanes != null ? s.oh() * s.ow() : rowLength;
@@ -304,7 +299,7 @@ final class RowConvolution {
               wq.quantize(output, wq.real(acc, v(m), v(o)))))));
     }
     return block(
-        forLoop(ci, s.c(), forLoop(ky, s.kh(), forLoop(kx, s.kw(), store(ints, add(i(table), tap), tapOffset)))),
+        PaddedInput.tapOffsets(s, table),
         lanes != null ? lanes.call(layout.weights(), layout.padded(), accRow, table)
             : VectorKernelCalls.convTaps(layout.sums(), layout.weights(), layout.padded(), accRow, table, s.oc(), taps,
                 rowLength),

@@ -207,11 +207,31 @@ final class VectorKernelCalls {
    * into the int workspace at {@code outOff}, or null where the input is not int8 bytes.
    */
   static Stmt centred(Value input, Access x, Expr rowStart, int outOff, int n, long zeroPoint) {
-    if (input.type().dtype() != DType.I8 || x.array().kind() != ArrayKind.BYTE) {
+    if (!int8Bytes(input, x)) {
       return null;
     }
     return new Stmt.Invoke("Int8VectorKernels", "centred", List.of(x.array(), Arena.SCRATCH_I32.param()),
         List.of(x.index(rowStart), i(outOff), i(n), i(Math.toIntExact(zeroPoint))));
+  }
+
+  /**
+   * {@code Int8VectorKernels.strideTwoColumns}: the centred column matrix of an unpadded 1×1 stride-2
+   * conv {@code s} from the image at {@code x.index(imageStart)} into floats at {@code matrixAt}, a
+   * channel's row every {@code rowStride}; null where the input is not int8 bytes.
+   */
+  static Stmt strideTwoColumns(Value input, Access x, Expr imageStart, ConvShape s, int matrixAt, int rowStride,
+      long zeroPoint) {
+    if (!int8Bytes(input, x)) {
+      return null;
+    }
+    return new Stmt.Invoke("Int8VectorKernels", "strideTwoColumns", List.of(x.array(), Arena.SCRATCH_F32.param()),
+        List.of(x.index(imageStart), i(matrixAt), i(s.c()), i(s.h()), i(s.w()), i(s.oh()), i(s.ow()), i(rowStride),
+            f(Math.toIntExact(zeroPoint))));
+  }
+
+  /** True if {@code input} is int8 stored as bytes, as the kernels that widen it with a sign need. */
+  private static boolean int8Bytes(Value input, Access x) {
+    return input.type().dtype() == DType.I8 && x.array().kind() == ArrayKind.BYTE;
   }
 
   /**

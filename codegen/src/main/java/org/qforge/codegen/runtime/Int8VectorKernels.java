@@ -1480,9 +1480,9 @@ public final class Int8VectorKernels {
   /**
    * The column matrix of an unpadded 1×1 convolution of stride 2 ({@code ColumnConvolution}), centred:
    * {@code m[mOff + c·stride + y·cols + x] = x[xOff + (c·h + 2y)·w + 2x] − zeroPoint} for {@code c <
-   * channels, y < rows, x < cols}, int8 values. A vector of pairs a step, its even bytes (as {@link #phases} splits
-   * them), then singly where a row has less than a vector left or the load would pass the array's
-   * end. The generated loop stored each element twice (a zero, then the value behind four bounds tests
+   * channels, y < rows, x < cols}, int8 values. A vector of pairs a step, its even bytes (as {@link
+   * #phases} splits them), then singly where a row has less than a vector left or the load would pass
+   * the array's end. The generated loop stored each element twice (a zero, then the value behind four bounds tests
    * that cannot fail here): 2.3 µs of resnet20's 16→32 downsampling layer (`/tmp` `P13`).
    */
   public static void strideTwoColumns(byte[] x, float[] m, int xOff, int mOff, int channels, int h, int w, int rows,
