@@ -110,7 +110,11 @@ final class ColumnConvolution {
     return wq.vectorizable(s.taps());
   }
 
-  Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq) {
+  /**
+   * The statements: the weights widened once a run (stored in {@link ChannelBlocks} where {@code
+   * storedInBlocks}), then per batch element the matrix, the sums and the requantization.
+   */
+  Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq, boolean storedInBlocks) {
     Value xv = (Value) node.arg("input");
     ArrayParam ints = Arena.SCRATCH_I32.param();
     Arena arena = ExactFloatSums.sumsArena(node, s.taps());
@@ -187,7 +191,7 @@ final class ColumnConvolution {
     perBatch.add(requantize != null ? requantize : forLoop(o, s.oc(), assign(m, wq.multiplier(v(o))),
         forLoop(oy, s.oh(), forLoop(ox, s.ow(), store(out.array(), out.index(outIndex),
             wq.quantize(output, wq.real(acc, v(m), v(o))))))));
-    return block(VectorKernelCalls.widenWeights(arena, weight, weightsAt, s.oc() * s.taps()),
+    return block(VectorKernelCalls.widenConvTapsWeights(arena, weight, weightsAt, s.oc(), s.taps(), storedInBlocks),
         forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
   }
 }

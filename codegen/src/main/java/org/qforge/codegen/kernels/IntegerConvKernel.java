@@ -88,19 +88,28 @@ final class IntegerConvKernel implements KernelGenerator {
 
   /**
    * The weight of a conv that takes an F(2,3) form ({@link WinogradForm}), stored by kernel row or
-   * column, or the channel-lane sums ({@link ChannelLaneSums}), stored tap-major.
+   * column, the channel-lane sums ({@link ChannelLaneSums}), stored tap-major, or another form summing
+   * in floats ({@link ChannelBlocks}), stored in blocks of eight output channels.
    */
   @Override
   public Tensor relayout(Node node, Value constant, Tensor tensor) {
-    if (constant != node.arg("weight")) {
-      return null;
-    }
+    ConvWeightOrder order = constant == node.arg("weight") ? weightOrder(node) : null;
+    return order == null ? null : order.relayout(tensor);
+  }
+
+  /** The order {@link #relayout} stores {@code node}'s weight in where it is the weight's only reader; null for the graph's. */
+  static ConvWeightOrder weightOrder(Node node) {
     WinogradForm winograd = WinogradForm.of(node);
     if (winograd != null) {
-      return winograd.relayout(tensor);
+      return winograd;
     }
     ChannelLaneSums lanes = ChannelLaneSums.of(node);
-    return lanes == null ? null : lanes.relayout(tensor);
+    return lanes != null ? lanes : ChannelBlocks.of(node);
+  }
+
+  /** The order {@code node}'s weight is stored in: {@link #weightOrder} where the plan relaid it out, else null (the graph's). */
+  static ConvWeightOrder storedOrder(Node node, ExecutionPlan plan) {
+    return plan.relaidOut((Value) node.arg("weight")) ? weightOrder(node) : null;
   }
 
   @Override
@@ -109,27 +118,29 @@ final class IntegerConvKernel implements KernelGenerator {
     if (rows != null) {
       return rows.body(node, plan);
     }
-    // Relaid out for the channel-lane sums: the direct loops read the weights in their order too.
-    ChannelLaneSums lanes = plan.relaidOut((Value) node.arg("weight")) ? ChannelLaneSums.of(node) : null;
-    Stmt direct = directBody(node, plan, lanes);
+    // Relaid out for the channel-lane sums or the float kernel's channel blocks: the direct loops read
+    // the weights in that order too.
+    ConvWeightOrder order = storedOrder(node, plan);
+    Stmt direct = directBody(node, plan, order);
     WeightQuantization weights = new WeightQuantization(node, plan);
-    if (lanes != null) {
+    if (order instanceof ChannelLaneSums lanes) {
       Stmt vector = lanes.stridedBody(node, plan, weights);
       return vector == null ? direct : new Stmt.VectorOrScalar(vector, direct);
     }
+    boolean blocked = order instanceof ChannelBlocks;
     PhaseRows phases = PhaseRows.of(node);
     Stmt phaseBody = phases != null && weights.vectorizable(ConvShape.of(node).taps())
-        ? phases.body(node, plan, weights) : null;
+        ? phases.body(node, plan, weights, blocked) : null;
     if (phaseBody != null) {
       return new Stmt.VectorOrScalar(phaseBody, direct);
     }
     ColumnConvolution columns = ColumnConvolution.of(node);
     return columns != null && columns.applies(weights)
-        ? new Stmt.VectorOrScalar(columns.body(node, plan, weights), direct) : direct;
+        ? new Stmt.VectorOrScalar(columns.body(node, plan, weights, blocked), direct) : direct;
   }
 
   /** The direct loops: every output element's taps read in place. */
-  private Stmt directBody(Node node, ExecutionPlan plan, ChannelLaneSums lanes) {
+  private Stmt directBody(Node node, ExecutionPlan plan, ConvWeightOrder order) {
     WeightQuantization wq = new WeightQuantization(node, plan);
     Value xv = (Value) node.arg("input");
     ConvShape shape = ConvShape.of(node);
@@ -184,7 +195,7 @@ final class IntegerConvKernel implements KernelGenerator {
     List<Stmt> taps = new ArrayList<>();
     taps.add(assign(xc, wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(ix))))));
     for (int b = 0; b < block; b++) {
-      Expr index = lanes != null ? lanes.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
+      Expr index = order != null ? order.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
           : add(add(v(wRow), i(b * wPerChannel)), v(kx));
       Expr w = wq.centredWeight(wq.weightElement(index), wz[b]);
       taps.add(assign(acc[b], WeightQuantization.accumulate(acc[b], v(xc), w)));

@@ -96,11 +96,12 @@ final class PhaseRows {
   }
 
   /**
-   * The statements: the weights widened once a run, then per batch element the phases, the sums and
-   * the requantization; null where the requantization kernel does not apply ({@link
+   * The statements: the weights widened once a run (stored in {@link ChannelBlocks} where {@code
+   * storedInBlocks}, else put in that order as they are widened), then per batch element the phases,
+   * the sums and the requantization; null where the requantization kernel does not apply ({@link
    * VectorKernelCalls#requantizable}), as the corrections need it.
    */
-  Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq) {
+  Stmt body(Node node, ExecutionPlan plan, WeightQuantization wq, boolean storedInBlocks) {
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
     if (!VectorKernelCalls.requantizable(wq, output, out)) {
@@ -134,7 +135,8 @@ final class PhaseRows {
     perBatch.add(VectorKernelCalls.convTaps(Arena.SCRATCH_F32, weights, phases, sums, table, s.oc(), s.taps(), len()));
     perBatch.add(VectorKernelCalls.requantize(wq, output, out, starts, Arena.SCRATCH_F32, sums, len(), halfWidth(),
         mul(v(n), i(s.oc() * s.oh() * s.ow())), s.oc(), s.oh(), s.ow()));
-    return block(VectorKernelCalls.widenWeights(Arena.SCRATCH_F32, wq.weightAccess(), weights, s.oc() * s.taps()),
+    return block(VectorKernelCalls.widenConvTapsWeights(Arena.SCRATCH_F32, wq.weightAccess(), weights, s.oc(), s.taps(),
+        storedInBlocks),
         forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
   }
 }

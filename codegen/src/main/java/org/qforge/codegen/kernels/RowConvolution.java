@@ -147,10 +147,11 @@ final class RowConvolution {
     Value xv = (Value) node.arg("input");
     Access out = Access.of(plan, node.result());
     IntegerArithmetic.Output output = IntegerArithmetic.Output.of(node);
-    // Stored for the F(2,3) form, whose transform reads whole blocks of kernel rows or columns.
-    boolean relaidOut = plan.relaidOut((Value) node.arg("weight"));
-    WinogradForm winograd = relaidOut ? WinogradForm.of(node) : null;
-    ChannelLaneSums lanes = relaidOut && winograd == null ? ChannelLaneSums.of(node) : null;
+    // Stored for the F(2,3) form, whose transform reads whole blocks of kernel rows or columns, the
+    // channel lanes or the float kernel's channel blocks; null where the graph's order is kept.
+    ConvWeightOrder order = IntegerConvKernel.storedOrder(node, plan);
+    WinogradForm winograd = order instanceof WinogradForm form ? form : null;
+    ChannelLaneSums lanes = order instanceof ChannelLaneSums form ? form : null;
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int padded = plan.workspaceOffset(node);
     int accRow = padded + paddedElements();
@@ -190,8 +191,7 @@ final class RowConvolution {
     }
     List<Stmt> perTap = new ArrayList<>();
     for (int b = 0; b < block; b++) {
-      Expr weightIndex = winograd != null ? winograd.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
-          : lanes != null ? lanes.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
+      Expr weightIndex = order != null ? order.storedIndex(add(v(o), i(b)), v(ci), v(ky), v(kx))
           : add(mul(add(mul(add(mul(add(v(o), i(b)), i(s.c())), v(ci)), i(s.kh())), v(ky)), i(s.kw())), v(kx));
       perTap.add(assign(wv[b], wq.centredWeight(wq.weightElement(weightIndex), wz[b])));
     }
@@ -240,8 +240,11 @@ final class RowConvolution {
     vector.add(vectorSums(node, plan, wq, starts, layout, lanes, n));
     perBatch.add(new Stmt.VectorOrScalar(block(vector.toArray(Stmt[]::new)), block(scalar.toArray(Stmt[]::new))));
     // The widened weights are the same for every batch element: widened once, before the loop.
-    return block(new Stmt.VectorOrScalar(
-        VectorKernelCalls.widenWeights(layout.sums(), wq.weightAccess(), layout.weights(), s.oc() * s.taps()), block()),
+    Stmt widen = lanes != null
+        ? VectorKernelCalls.widenWeights(layout.sums(), wq.weightAccess(), layout.weights(), s.oc() * s.taps())
+        : VectorKernelCalls.widenConvTapsWeights(layout.sums(), wq.weightAccess(), layout.weights(), s.oc(), s.taps(),
+            order instanceof ChannelBlocks);
+    return block(new Stmt.VectorOrScalar(widen, block()),
         forLoop(n, s.batch(), perBatch.toArray(Stmt[]::new)));
   }
 

@@ -73,11 +73,25 @@ final class VectorKernelCalls {
 
   /**
    * {@code sums[to + j] = w[weight + j]} for {@code j < n} ({@code Int8VectorKernels.widen}): a conv's
-   * int8 weights as the ints or floats {@link #convTaps} reads, once a run, before the loop over the batch.
+   * int8 weights as stored, widened to ints or floats once a run, before the loop over the batch.
    */
   static Stmt widenWeights(Arena sums, Access weight, int to, int n) {
     return new Stmt.Invoke("Int8VectorKernels", "widen", List.of(weight.array(), sums.param()),
         List.of(i(weight.offset()), i(to), i(n)));
+  }
+
+  /**
+   * A conv's {@code outs} rows of {@code taps} int8 weights widened for {@link #convTaps}, once a run:
+   * as stored where they are ints or already in the float kernel's channel blocks ({@code
+   * storedInBlocks}: {@link ChannelBlocks}); floats stored in the graph's order (a weight two convs
+   * read) are put in that order as they are widened ({@code Int8VectorKernels.widenInChannelBlocks}).
+   */
+  static Stmt widenConvTapsWeights(Arena sums, Access weight, int to, int outs, int taps, boolean storedInBlocks) {
+    if (sums == Arena.SCRATCH_I32 || storedInBlocks) {
+      return widenWeights(sums, weight, to, Math.multiplyExact(outs, taps));
+    }
+    return new Stmt.Invoke("Int8VectorKernels", "widenInChannelBlocks", List.of(weight.array(), sums.param()),
+        List.of(i(weight.offset()), i(to), i(outs), i(taps)));
   }
 
   /**

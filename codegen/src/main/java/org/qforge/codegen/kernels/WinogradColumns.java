@@ -41,7 +41,7 @@ import org.qforge.ir.Value;
  *
  * <p>Exactness as for {@link WinogradRows}, with the transform's taps along the width ({@link
  * WinogradForm#applies}). The weights are stored column-major over the kernel's width, [kW][O][C][kH]
- * ({@link #relayout}), still int8.
+ * ({@link #relayout}), each column's block in {@code convTaps}' channel blocks, still int8.
  *
  * <p>Workspace (floats): the four sums, the four transformed planes, the transformed weights. Ints:
  * the table of tap offsets.
@@ -67,15 +67,19 @@ final class WinogradColumns implements WinogradForm {
     return new WinogradColumns(s);
   }
 
-  /** Column-major over the kernel's width, [kW][O][C][kH], for {@code winogradWeights}. */
+  /**
+   * Column-major over the kernel's width, [kW][O][C·kH], each kernel column's block in the float
+   * kernel's channel blocks ({@link ConvWeightOrder#channelBlocked}), for {@code winogradWeights}.
+   */
   @Override
   public int storedIndex(int o, int c, int ky, int kx) {
-    return ((kx * s.oc() + o) * s.c() + c) * s.kh() + ky;
+    return kx * s.oc() * planeTaps() + ConvWeightOrder.channelBlocked(o, c * s.kh() + ky, s.oc(), planeTaps());
   }
 
   @Override
   public Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx) {
-    return add(mul(add(mul(add(mul(kx, i(s.oc())), o), i(s.c())), c), i(s.kh())), ky);
+    return add(mul(kx, i(s.oc() * planeTaps())),
+        ConvWeightOrder.channelBlocked(o, add(mul(c, i(s.kh())), ky), s.oc(), planeTaps()));
   }
 
   /** Pairs of output columns in a row. */

@@ -40,7 +40,7 @@ import org.qforge.ir.Value;
  *
  * <p>The weights' rows are transformed once a run, before the batch loop ({@code winogradWeights}),
  * from int8 weights stored row-major over the kernel's height ({@link #relayout}): every V_i is then a
- * sum of whole blocks. Kept packed as int8, they take the bytes they did.
+ * sum of whole blocks, in the order {@code convTaps} reads. Kept packed as int8, they take the bytes they did.
  *
  * <p>Exactness, checked at compile time ({@link #of}): inputs are int8 values (|x| ≤ 128), so a
  * transformed input is at most 256 in magnitude; where Σ_{c, kx} |V_i[o, c, kx]| · 256 ≤ 2^24 for every
@@ -70,15 +70,20 @@ final class WinogradRows implements WinogradForm {
     return new WinogradRows(s);
   }
 
-  /** Row-major over the kernel's height, [kH][O][C][kW], for {@code winogradWeights}. */
+  /**
+   * Row-major over the kernel's height, [kH][O][C·kW], each kernel row's block in the float kernel's
+   * channel blocks ({@link ConvWeightOrder#channelBlocked}), for {@code winogradWeights}, whose
+   * transform works element by element on whole blocks and so keeps that order.
+   */
   @Override
   public int storedIndex(int o, int c, int ky, int kx) {
-    return ((ky * s.oc() + o) * s.c() + c) * s.kw() + kx;
+    return ky * s.oc() * planeTaps() + ConvWeightOrder.channelBlocked(o, c * s.kw() + kx, s.oc(), planeTaps());
   }
 
   @Override
   public Expr storedIndex(Expr o, Expr c, Expr ky, Expr kx) {
-    return add(mul(add(mul(add(mul(ky, i(s.oc())), o), i(s.c())), c), i(s.kw())), kx);
+    return add(mul(ky, i(s.oc() * planeTaps())),
+        ConvWeightOrder.channelBlocked(o, add(mul(c, i(s.kw())), kx), s.oc(), planeTaps()));
   }
 
   private int pairs() {

@@ -73,6 +73,11 @@ public final class Kb {
     return new Expr.Bin(BinOp.DIV, a, b);
   }
 
+  /** The remainder of an int division, truncated as Java's {@code %}. */
+  public static Expr rem(Expr a, Expr b) {
+    return new Expr.Bin(BinOp.REM, a, b);
+  }
+
   /** Bitwise and of ints or longs. */
   public static Expr and(Expr a, Expr b) {
     return new Expr.Bin(BinOp.AND, a, b);

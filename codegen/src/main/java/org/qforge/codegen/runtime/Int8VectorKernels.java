@@ -966,6 +966,24 @@ public final class Int8VectorKernels {
   }
 
   /**
+   * A conv's int8 weights stored row-major, {@code w[from + o·taps + t]}, widened into the float
+   * kernel's order: {@code v[to + blocked(o, t)]} (see {@link #convTaps(float[], float[], int[], float[],
+   * int, int, int, int, int, int, int)}). Once a run, for a weight the compiler could not store in
+   * that order because two convs read it; scalar, a transposition of each block of eight rows.
+   */
+  public static void widenInChannelBlocks(byte[] w, float[] v, int from, int to, int outs, int taps) {
+    int blocked = outs - outs % 8;
+    for (int o = 0; o < blocked; o++) {
+      int row = from + o * taps;
+      int at = to + (o / 8) * 8 * taps + o % 8;
+      for (int t = 0; t < taps; t++) {
+        v[at + 8 * t] = w[row + t];
+      }
+    }
+    widen(w, v, from + blocked * taps, to + blocked * taps, (outs - blocked) * taps);
+  }
+
+  /**
    * A stride-2 convolution's input as its four phases ({@code PhaseRows}): the int8 input padded by
    * {@code top} rows and {@code left} columns with the zero point to {@code rows × width} (both even),
    * padded element (2i + a, 2j + b) of channel c at {@code p[pOff + (c·4 + 2a + b)·planeStride + i·width/2 + j]}.
@@ -1704,8 +1722,16 @@ public final class Int8VectorKernels {
    * o < outs} and {@code p < len},
    *
    * <pre>
-   *   acc[accOff + o·len + p] = Σ_{t < taps} w[wOff + o·taps + t] · in[inOff + table[tableOff + t] + p]
+   *   acc[accOff + o·len + p] = Σ_{t < taps} w[wOff + blocked(o, t)] · in[inOff + table[tableOff + t] + p]
    * </pre>
+   *
+   * <p>The weights in blocks of eight output channels, each tap's eight weights together: blocked(o, t) =
+   * (o/8)·8·taps + 8t + o%8 for o &lt; 8·⌊outs/8⌋, and o·taps + t for the rest (row-major after the
+   * blocks, as the int kernel reads every channel). The tile then broadcasts its eight weights from one
+   * base at constant offsets: with a row of taps per channel, C2 kept the eight rows' bases on the stack
+   * and added one to the tap index for each broadcast, and the three-vector tile ran at 89–92 GMAC/s
+   * instead of 96–99 (bench/README.md, step 42). The compiler stores weights so ({@code ChannelBlocks});
+   * {@link #widenInChannelBlocks} lays out those it could not.
    *
    * <p>Exact, so bit-identical to the int kernel, when the caller guarantees that every weight and
    * input is an integer and that Σ_t |w[o, t]| · max |in| ≤ 2^24 for each channel: every product
@@ -1786,36 +1812,36 @@ public final class Int8VectorKernels {
         FloatVector x0 = FloatVector.fromArray(SUM_FLOATS, in, at);
         FloatVector x1 = FloatVector.fromArray(SUM_FLOATS, in, at + LANES);
         FloatVector x2 = FloatVector.fromArray(SUM_FLOATS, in, at + 2 * LANES);
-        int wt = w0 + t;
+        int wt = w0 + 8 * t;
         FloatVector v = FloatVector.broadcast(SUM_FLOATS, w[wt]);
         a00 = x0.fma(v, a00);
         a01 = x1.fma(v, a01);
         a02 = x2.fma(v, a02);
-        v = FloatVector.broadcast(SUM_FLOATS, w[wt + taps]);
+        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 1]);
         a10 = x0.fma(v, a10);
         a11 = x1.fma(v, a11);
         a12 = x2.fma(v, a12);
-        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 2 * taps]);
+        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 2]);
         a20 = x0.fma(v, a20);
         a21 = x1.fma(v, a21);
         a22 = x2.fma(v, a22);
-        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 3 * taps]);
+        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 3]);
         a30 = x0.fma(v, a30);
         a31 = x1.fma(v, a31);
         a32 = x2.fma(v, a32);
-        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 4 * taps]);
+        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 4]);
         a40 = x0.fma(v, a40);
         a41 = x1.fma(v, a41);
         a42 = x2.fma(v, a42);
-        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 5 * taps]);
+        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 5]);
         a50 = x0.fma(v, a50);
         a51 = x1.fma(v, a51);
         a52 = x2.fma(v, a52);
-        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 6 * taps]);
+        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 6]);
         a60 = x0.fma(v, a60);
         a61 = x1.fma(v, a61);
         a62 = x2.fma(v, a62);
-        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 7 * taps]);
+        v = FloatVector.broadcast(SUM_FLOATS, w[wt + 7]);
         a70 = x0.fma(v, a70);
         a71 = x1.fma(v, a71);
         a72 = x2.fma(v, a72);
@@ -1883,15 +1909,15 @@ public final class Int8VectorKernels {
         int at = base + table[tableOff + t];
         FloatVector x0 = FloatVector.fromArray(SUM_FLOATS, in, at);
         FloatVector x1 = FloatVector.fromArray(SUM_FLOATS, in, at + LANES);
-        int wt = w0 + t;
+        int wt = w0 + 8 * t;
         FloatVector v0 = FloatVector.broadcast(SUM_FLOATS, w[wt]);
-        FloatVector v1 = FloatVector.broadcast(SUM_FLOATS, w[wt + taps]);
-        FloatVector v2 = FloatVector.broadcast(SUM_FLOATS, w[wt + 2 * taps]);
-        FloatVector v3 = FloatVector.broadcast(SUM_FLOATS, w[wt + 3 * taps]);
-        FloatVector v4 = FloatVector.broadcast(SUM_FLOATS, w[wt + 4 * taps]);
-        FloatVector v5 = FloatVector.broadcast(SUM_FLOATS, w[wt + 5 * taps]);
-        FloatVector v6 = FloatVector.broadcast(SUM_FLOATS, w[wt + 6 * taps]);
-        FloatVector v7 = FloatVector.broadcast(SUM_FLOATS, w[wt + 7 * taps]);
+        FloatVector v1 = FloatVector.broadcast(SUM_FLOATS, w[wt + 1]);
+        FloatVector v2 = FloatVector.broadcast(SUM_FLOATS, w[wt + 2]);
+        FloatVector v3 = FloatVector.broadcast(SUM_FLOATS, w[wt + 3]);
+        FloatVector v4 = FloatVector.broadcast(SUM_FLOATS, w[wt + 4]);
+        FloatVector v5 = FloatVector.broadcast(SUM_FLOATS, w[wt + 5]);
+        FloatVector v6 = FloatVector.broadcast(SUM_FLOATS, w[wt + 6]);
+        FloatVector v7 = FloatVector.broadcast(SUM_FLOATS, w[wt + 7]);
         a00 = x0.fma(v0, a00);
         a01 = x1.fma(v0, a01);
         a10 = x0.fma(v1, a10);
@@ -1956,15 +1982,15 @@ public final class Int8VectorKernels {
       int base = inOff + p;
       for (int t = 0; t < taps; t++) {
         FloatVector x0 = FloatVector.fromArray(SUM_FLOATS, in, base + table[tableOff + t]);
-        int wt = w0 + t;
+        int wt = w0 + 8 * t;
         a0 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt]), a0);
-        a1 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + taps]), a1);
-        a2 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 2 * taps]), a2);
-        a3 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 3 * taps]), a3);
-        a4 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 4 * taps]), a4);
-        a5 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 5 * taps]), a5);
-        a6 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 6 * taps]), a6);
-        a7 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 7 * taps]), a7);
+        a1 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 1]), a1);
+        a2 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 2]), a2);
+        a3 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 3]), a3);
+        a4 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 4]), a4);
+        a5 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 5]), a5);
+        a6 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 6]), a6);
+        a7 = x0.fma(FloatVector.broadcast(SUM_FLOATS, w[wt + 7]), a7);
       }
       int q = out0 + p;
       a0.intoArray(acc, q);
@@ -1978,7 +2004,7 @@ public final class Int8VectorKernels {
     }
     for (; p < len; p++) {
       for (int c = 0; c < 8; c++) {
-        acc[out0 + c * len + p] = scalarTaps(w, in, table, w0 + c * taps, inOff + p, tableOff, taps);
+        acc[out0 + c * len + p] = scalarTaps(w, in, table, w0 + c, 8, inOff + p, tableOff, taps);
       }
     }
   }
@@ -2059,10 +2085,10 @@ public final class Int8VectorKernels {
       a3.intoArray(acc, out3 + p);
     }
     for (; p < len; p++) {
-      acc[out0 + p] = scalarTaps(w, in, table, w0, inOff + p, tableOff, taps);
-      acc[out1 + p] = scalarTaps(w, in, table, w1, inOff + p, tableOff, taps);
-      acc[out2 + p] = scalarTaps(w, in, table, w2, inOff + p, tableOff, taps);
-      acc[out3 + p] = scalarTaps(w, in, table, w3, inOff + p, tableOff, taps);
+      acc[out0 + p] = scalarTaps(w, in, table, w0, 1, inOff + p, tableOff, taps);
+      acc[out1 + p] = scalarTaps(w, in, table, w1, 1, inOff + p, tableOff, taps);
+      acc[out2 + p] = scalarTaps(w, in, table, w2, 1, inOff + p, tableOff, taps);
+      acc[out3 + p] = scalarTaps(w, in, table, w3, 1, inOff + p, tableOff, taps);
     }
   }
 
@@ -2079,7 +2105,7 @@ public final class Int8VectorKernels {
       a0.intoArray(acc, out0 + p);
     }
     for (; p < len; p++) {
-      acc[out0 + p] = scalarTaps(w, in, table, w0, inOff + p, tableOff, taps);
+      acc[out0 + p] = scalarTaps(w, in, table, w0, 1, inOff + p, tableOff, taps);
     }
   }
 
@@ -2339,10 +2365,11 @@ public final class Int8VectorKernels {
     a.intoArray(acc, q);
   }
 
-  private static float scalarTaps(float[] w, float[] in, int[] table, int w0, int at, int tableOff, int taps) {
+  /** One channel's sum at one position, its weights {@code step} apart (8 in a block of eight channels). */
+  private static float scalarTaps(float[] w, float[] in, int[] table, int w0, int step, int at, int tableOff, int taps) {
     float s = 0;
     for (int t = 0; t < taps; t++) {
-      s = Math.fma(w[w0 + t], in[at + table[tableOff + t]], s);
+      s = Math.fma(w[w0 + t * step], in[at + table[tableOff + t]], s);
     }
     return s;
   }

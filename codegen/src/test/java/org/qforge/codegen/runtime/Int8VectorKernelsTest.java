@@ -1,5 +1,6 @@
 package org.qforge.codegen.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +45,38 @@ class Int8VectorKernelsTest {
     }
   }
 
+  /**
+   * Row-major weights {@code w[o·taps + t]} in the float {@code convTaps}' order: blocks of eight
+   * channels, each tap's eight together, at (o/8)·8·taps + 8t + o%8; the rest row-major after them.
+   */
+  private static float[] inChannelBlocks(float[] w, int outs, int taps) {
+    float[] blocked = new float[w.length];
+    int inBlocks = outs / 8 * 8;
+    for (int o = 0; o < outs; o++) {
+      for (int t = 0; t < taps; t++) {
+        blocked[o < inBlocks ? (o / 8) * 8 * taps + 8 * t + o % 8 : o * taps + t] = w[o * taps + t];
+      }
+    }
+    return blocked;
+  }
+
+  @Test
+  void weightsWidenedIntoChannelBlocksLandWhereConvTapsReadsThem() {
+    // 19 channels: two blocks of eight and three rows after them; 21 taps; offsets on both sides.
+    int outs = 19;
+    int taps = 21;
+    byte[] w = new byte[5 + outs * taps];
+    float[] rowMajor = new float[outs * taps];
+    java.util.Random r = new java.util.Random(5);
+    for (int i = 0; i < outs * taps; i++) {
+      w[5 + i] = (byte) (r.nextInt(255) - 127);
+      rowMajor[i] = w[5 + i];
+    }
+    float[] v = new float[3 + outs * taps];
+    Int8VectorKernels.widenInChannelBlocks(w, v, 5, 3, outs, taps);
+    assertArrayEquals(inChannelBlocks(rowMajor, outs, taps), java.util.Arrays.copyOfRange(v, 3, v.length));
+  }
+
   @Test
   void floatSumsAreExactUpToTwoToTheTwentyFour() {
     // 518 taps of ±127 on inputs of ±255: partial sums up to 518 · 127 · 255 = 16,774,230, just below
@@ -65,7 +98,7 @@ class Int8VectorKernelsTest {
       table[t] = t;
     }
     float[] acc = new float[outs * len];
-    Int8VectorKernels.convTaps(w, in, table, acc, 0, 0, 0, 0, outs, taps, len);
+    Int8VectorKernels.convTaps(inChannelBlocks(w, outs, taps), in, table, acc, 0, 0, 0, 0, outs, taps, len);
     for (int o = 0; o < outs; o++) {
       for (int p = 0; p < len; p++) {
         long want = 0;
@@ -107,7 +140,7 @@ class Int8VectorKernelsTest {
       int[] accI = new int[outs * len];
       float[] accF = new float[outs * len];
       Int8VectorKernels.convTaps(wi, in, accI, 0, 0, 0, inputs, outs, taps, len);
-      Int8VectorKernels.convTaps(wf, inf, table, accF, 0, 0, 0, 0, outs, taps, len);
+      Int8VectorKernels.convTaps(inChannelBlocks(wf, outs, taps), inf, table, accF, 0, 0, 0, 0, outs, taps, len);
       for (int o = 0; o < outs; o++) {
         for (int p = 0; p < len; p++) {
           long want = 0;
