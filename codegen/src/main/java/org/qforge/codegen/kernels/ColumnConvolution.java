@@ -153,7 +153,8 @@ final class ColumnConvolution {
     Stmt rowOfTap =
         assign(row, add(i(columns), mul(add(mul(add(mul(v(ci), i(s.kh())), v(ky)), i(s.kw())), v(kx)), i(row()))));
     Stmt im2col;
-    // resnet's 1×1 downsampling layers: each row's even bytes, a vector at a time.
+    // resnet's 1×1 downsampling layers: each row's even bytes, a vector at a time. Its last vector runs
+    // into the sums after the matrix (at least one padded row), which convTaps writes afterwards.
     Stmt evenBytes = starts == null && floats && s.kh() == 1 && s.kw() == 1 && s.pad()[0] == 0 && s.pad()[1] == 0
         && s.stride()[0] == 2 && s.stride()[1] == 2
         ? VectorKernelCalls.strideTwoColumns(xv, Access.of(plan, xv), mul(v(n), i(s.c() * s.h() * s.w())), s, columns,

@@ -231,7 +231,8 @@ final class VectorKernelCalls {
   /**
    * {@code Int8VectorKernels.strideTwoColumns}: the centred column matrix of an unpadded 1×1 stride-2
    * conv {@code s} from the image at {@code x.index(imageStart)} into floats at {@code matrixAt}, a
-   * channel's row every {@code rowStride}; null where the input is not int8 bytes.
+   * channel's row every {@code rowStride}, writing up to {@code VECTOR_OVERRUN − 1} elements past the
+   * matrix; null where the input is not int8 bytes.
    */
   static Stmt strideTwoColumns(Value input, Access x, Expr imageStart, ConvShape s, int matrixAt, int rowStride,
       long zeroPoint) {

@@ -1499,9 +1499,12 @@ public final class Int8VectorKernels {
    * The column matrix of an unpadded 1×1 convolution of stride 2 ({@code ColumnConvolution}), centred:
    * {@code m[mOff + c·stride + y·cols + x] = x[xOff + (c·h + 2y)·w + 2x] − zeroPoint} for {@code c <
    * channels, y < rows, x < cols}, int8 values. A vector of pairs a step, its even bytes (as {@link
-   * #phases} splits them), then singly where a row has less than a vector left or the load would pass
-   * the array's end. The generated loop stored each element twice (a zero, then the value behind four bounds tests
-   * that cannot fail here): 2.3 µs of resnet20's 16→32 downsampling layer (`/tmp` `P13`).
+   * #phases} splits them). A row's rest is one more vector whose lanes past the row land in the next
+   * row's elements, which a later step writes again, or past the last row, so the caller leaves {@code
+   * LANES − 1} writable elements after the matrix; singly only where the load would pass the input's end.
+   * The generated loop stored each element twice (a zero, then the value behind four bounds tests
+   * that cannot fail here): 2.3 µs of resnet20's 16→32 downsampling layer (`/tmp` `P13`); its 32→64
+   * one, rows of 8, took 1.0–2.5 µs singly (`/tmp` `P23`).
    */
   public static void strideTwoColumns(byte[] x, float[] m, int xOff, int mOff, int channels, int h, int w, int rows,
       int cols, int stride, float zeroPoint) {
@@ -1510,7 +1513,7 @@ public final class Int8VectorKernels {
         int from = xOff + (c * h + 2 * y) * w;
         int to = mOff + c * stride + y * cols;
         int i = 0;
-        for (; i + LANES <= cols && from + 2 * (i + LANES) <= x.length; i += LANES) {
+        for (; i < cols && from + 2 * (i + LANES) <= x.length; i += LANES) {
           evenBytes(ByteVector.fromArray(PAIRS, x, from + 2 * i).reinterpretAsShorts()).sub(zeroPoint)
               .intoArray(m, to + i);
         }
