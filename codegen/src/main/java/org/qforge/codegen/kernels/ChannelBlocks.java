@@ -27,15 +27,15 @@ final class ChannelBlocks implements ConvWeightOrder {
 
   /**
    * The order of {@code node}'s weight where a form that sums it in floats with {@code convTaps}
-   * applies and no other form stores it its own way: a constant int8 weight with int8 vector types,
-   * one group, float sums, a row, phase or column form; null elsewhere (its weight keeps the graph's order).
+   * applies: a constant int8 weight with int8 vector types, one group, float sums, a row, phase or
+   * column form; null elsewhere. {@link IntegerConvKernel#weightOrder} asks only after the forms that
+   * store a weight their own way (F(2,3), channel lanes) have declined it.
    */
   static ChannelBlocks of(Node node) {
     ConvShape s = ConvShape.of(node);
     Value w = (Value) node.arg("weight");
     if (w.kind() != Value.Kind.CONSTANT || s.groups() != 1 || !WeightQuantization.vectorTypes(node, s.taps())
-        || ExactFloatSums.sumsArena(node, s.taps()) != Arena.SCRATCH_F32
-        || WinogradForm.of(node) != null || ChannelLaneSums.of(node) != null) {
+        || ExactFloatSums.sumsArena(node, s.taps()) != Arena.SCRATCH_F32) {
       return null;
     }
     boolean floatSums = RowConvolution.of(node) != null || PhaseRows.of(node) != null

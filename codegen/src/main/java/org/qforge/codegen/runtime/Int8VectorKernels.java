@@ -1730,9 +1730,9 @@ public final class Int8VectorKernels {
    *
    * <p>The weights in blocks of eight output channels, each tap's eight weights together: blocked(o, t) =
    * (o/8)·8·taps + 8t + o%8 for o &lt; 8·⌊outs/8⌋, and o·taps + t for the rest (row-major after the
-   * blocks, as the int kernel reads every channel). The tile then broadcasts its eight weights from one
-   * base at constant offsets: with a row of taps per channel, C2 kept the eight rows' bases on the stack
-   * and added one to the tap index for each broadcast, and the three-vector tile ran at 89–92 GMAC/s
+   * blocks, which the four- and one-channel tiles read). The tile then broadcasts its eight weights from
+   * one base at constant offsets: with a row of taps per channel, C2 kept the eight rows' bases on the
+   * stack and loaded and added one before each broadcast, and the three-vector tile ran at 89–92 GMAC/s
    * instead of 96–99 (bench/README.md, step 42). The compiler stores weights so ({@code ChannelBlocks});
    * {@link #widenInChannelBlocks} lays out those it could not.
    *
