@@ -49,13 +49,43 @@ import org.qforge.ir.Value;
  * <p>A constant weight those kernels read, with at least 8 rows of a multiple of 16 inputs, is stored
  * in blocks of eight interleaved rows ({@link #packedIndex}), so that an eight-row pass of {@code
  * Int8VectorKernels.dotRowsPacked} streams one run of bytes: with the weights in L3, as mlp_784_1024's
- * 1.8 MiB are, the 1024 × 1024 layer ran 19.4 → 16.0 µs ({@code Int8DotBenchmark}, bench/README.md). The scalar loop
- * reads the same order.
+ * 1.8 MiB are, the 1024 × 1024 layer ran 19.4 → 16.0 µs ({@code Int8DotBenchmark}, bench/README.md). A small
+ * one ({@link #COLUMNS_UP_TO} elements at most, at least 16 rows) is stored input-major instead, for
+ * {@code Int8VectorKernels.dotColumns}, which keeps the outputs in the lanes ({@link WeightOrder}). The
+ * scalar loops read whichever order is stored.
  */
 final class IntegerLinearKernel implements KernelGenerator {
   /** Rows interleaved in a block, and inputs of a row kept together in it. */
   static final int PACK_ROWS = 8;
   static final int PACK_DEPTH = 16;
+  /**
+   * The largest weight, in elements, stored input-major. {@code LinearOrderBenchmark} (JMH, bench/README.md,
+   * step 44): the column kernel 0.15 µs against the packed rows' 0.33 at 128 × 64, 1.19 against 1.45 at
+   * 256 × 256, level at 256 × 512 (2.42 and 2.44), behind from 512 × 512 (5.17 against 4.85) and at
+   * 1,024 × 1,024 (23.8 against 18.6).
+   */
+  static final int COLUMNS_UP_TO = 256 * 512;
+  /** The fewest rows stored input-major: one vector of outputs on 512-bit machines. */
+  static final int COLUMNS_FROM_ROWS = 16;
+
+  /** How a constant weight read only by this kernel is stored. */
+  enum WeightOrder {
+    /** The graph's order, [O, K]. */
+    ROW_MAJOR,
+    /** Blocks of eight interleaved rows ({@link #packedIndex}), for {@code dotRowsPacked}. */
+    PACKED_ROWS,
+    /** Input-major, element (o, k) at {@code k·O + o}, for {@code dotColumns}. */
+    COLUMNS;
+
+    /** The stored position of element (o, k) of an [outs, depth] weight. */
+    int index(int o, int k, int outs, int depth) {
+      return switch (this) {
+        case ROW_MAJOR -> o * depth + k;
+        case PACKED_ROWS -> packedIndex(o, k, outs, depth);
+        case COLUMNS -> k * outs + o;
+      };
+    }
+  }
 
   @Override
   public int workspace(Node node, Arena arena) {
@@ -66,18 +96,36 @@ final class IntegerLinearKernel implements KernelGenerator {
 
   @Override
   public Tensor relayout(Node node, Value constant, Tensor tensor) {
-    if (constant != node.arg("weight") || !packable(node)) {
+    WeightOrder order = preferredOrder(node);
+    if (constant != node.arg("weight") || order == WeightOrder.ROW_MAJOR) {
       return null;
     }
     int[] wd = constant.type().dims();
     byte[] rowMajor = tensor.bytes();
-    byte[] packed = new byte[rowMajor.length];
+    byte[] stored = new byte[rowMajor.length];
     for (int o = 0; o < wd[0]; o++) {
       for (int k = 0; k < wd[1]; k++) {
-        packed[packedIndex(o, k, wd[0], wd[1])] = rowMajor[o * wd[1] + k];
+        stored[order.index(o, k, wd[0], wd[1])] = rowMajor[o * wd[1] + k];
       }
     }
-    return Tensor.ofBytes(tensor.dtype(), packed, wd);
+    return Tensor.ofBytes(tensor.dtype(), stored, wd);
+  }
+
+  /**
+   * The order the layer's weight is best stored in if only this kernel reads it: input-major for a
+   * small one with enough rows, packed rows for a larger one, both only where the Vector API kernel
+   * can read the weight (int8 weights with constant zero points that are all 0, an int8 or uint8
+   * input, int sums).
+   */
+  static WeightOrder preferredOrder(Node node) {
+    int[] wd = ((Value) node.arg("weight")).type().dims();
+    if (!WeightQuantization.vectorTypes(node, wd[1]) || !WeightQuantization.zeroPointsStaticallyZero(node)) {
+      return WeightOrder.ROW_MAJOR;
+    }
+    if (wd[0] >= COLUMNS_FROM_ROWS && (long) wd[0] * wd[1] <= COLUMNS_UP_TO) {
+      return WeightOrder.COLUMNS;
+    }
+    return wd[0] >= PACK_ROWS && wd[1] % PACK_DEPTH == 0 ? WeightOrder.PACKED_ROWS : WeightOrder.ROW_MAJOR;
   }
 
   /**
@@ -91,18 +139,6 @@ final class IntegerLinearKernel implements KernelGenerator {
     }
     return (o / PACK_ROWS) * PACK_ROWS * depth + (k / PACK_DEPTH) * PACK_ROWS * PACK_DEPTH
         + (o % PACK_ROWS) * PACK_DEPTH + k % PACK_DEPTH;
-  }
-
-  /**
-   * True if the layer's weight is worth packing: read by the Vector API kernel (int8 weights with
-   * constant zero points that are all 0, an int8 or uint8 input, int sums), at least one block of
-   * rows, and whole chunks of inputs.
-   */
-  private static boolean packable(Node node) {
-    Value weight = (Value) node.arg("weight");
-    int[] wd = weight.type().dims();
-    return wd[0] >= PACK_ROWS && wd[1] % PACK_DEPTH == 0 && WeightQuantization.vectorTypes(node, wd[1])
-        && WeightQuantization.zeroPointsStaticallyZero(node);
   }
 
   @Override
@@ -125,15 +161,28 @@ final class IntegerLinearKernel implements KernelGenerator {
     Stmt inner = assign(acc, WeightQuantization.accumulate(acc,
         wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(kk)))),
         wq.centredWeight(wq.weightElement(add(v(wRow), v(kk))), wz)));
-    boolean packed = plan.relaidOut(wq.weight);
-    int packedRows = packed ? outs - outs % PACK_ROWS : 0;
-    Stmt scalar = forLoop(o, i(packedRows), i(outs),
-        perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs, mul(v(o), i(k)), forLoop(kk, k, inner)));
-    if (packed) {
-      scalar = block(packedBlocks(plan, wq, output, out, xv, xRow, r, k, outs, packedRows, m), scalar);
-    }
+    WeightOrder order = plan.relaidOut(wq.weight) ? preferredOrder(node) : WeightOrder.ROW_MAJOR;
+    Stmt scalar = switch (order) {
+      case ROW_MAJOR -> forLoop(o, outs,
+          perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs, mul(v(o), i(k)), forLoop(kk, k, inner)));
+      case PACKED_ROWS -> {
+        int packedRows = outs - outs % PACK_ROWS;
+        yield block(packedBlocks(plan, wq, output, out, xv, xRow, r, k, outs, packedRows, m),
+            forLoop(o, i(packedRows), i(outs),
+                perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs, mul(v(o), i(k)), forLoop(kk, k, inner))));
+      }
+      case COLUMNS -> {
+        int blockRows = outs - outs % PACK_ROWS;
+        Stmt column = assign(acc, WeightQuantization.accumulate(acc,
+            wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(kk)))),
+            wq.weightElement(add(mul(v(kk), i(outs)), v(o)))));
+        yield block(columnBlocks(plan, wq, output, out, xv, xRow, r, k, outs, blockRows, m),
+            forLoop(o, i(blockRows), i(outs), perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs, i(0),
+                forLoop(kk, k, column))));
+      }
+    };
     Stmt perRow = wq.vectorizable(k) && LinearShare.vectorKernelsWorthwhile(node.graph())
-        ? new Stmt.VectorOrScalar(vectorRow(node, plan, wq, xRow, k, outs, r, packed), scalar)
+        ? new Stmt.VectorOrScalar(vectorRow(node, plan, wq, xRow, k, outs, r, order), scalar)
         : scalar;
     return forLoop(r, rows, assign(xRow, mul(v(r), i(k))), perRow);
   }
@@ -172,6 +221,37 @@ final class IntegerLinearKernel implements KernelGenerator {
     return forLoop(block, packedRows / PACK_ROWS, perBlock.toArray(Stmt[]::new));
   }
 
+  /**
+   * The scalar loop over an input-major weight: eight outputs at a time, each input element loaded
+   * once for all eight, whose weights are eight adjacent bytes.
+   */
+  private static Stmt columnBlocks(ExecutionPlan plan, WeightQuantization wq, IntegerArithmetic.Output output,
+      Access out, Value xv, Local xRow, Local r, int k, int outs, int blockRows, Local m) {
+    Local block = intVar("b");
+    Local kk = intVar("k");
+    Local xk = intVar("xk");
+    Local column = intVar("column");
+    Local[] sums = new Local[PACK_ROWS];
+    List<Stmt> perInput = new ArrayList<>();
+    perInput.add(assign(xk, wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(kk))))));
+    perInput.add(assign(column, add(mul(v(kk), i(outs)), mul(v(block), i(PACK_ROWS)))));
+    List<Stmt> perBlock = new ArrayList<>();
+    for (int j = 0; j < PACK_ROWS; j++) {
+      sums[j] = WeightQuantization.accumulator("acc" + j, k);
+      perBlock.add(assign(sums[j], sums[j].kind() == Kind.LONG ? l(0) : i(0)));
+      perInput.add(assign(sums[j], WeightQuantization.accumulate(sums[j], v(xk),
+          wq.weightElement(add(v(column), i(j))))));
+    }
+    perBlock.add(forLoop(kk, k, perInput.toArray(Stmt[]::new)));
+    for (int j = 0; j < PACK_ROWS; j++) {
+      Expr o = add(mul(v(block), i(PACK_ROWS)), i(j));
+      perBlock.add(assign(m, wq.multiplier(o)));
+      perBlock.add(store(out.array(), out.index(add(mul(v(r), i(outs)), o)),
+          wq.quantize(output, wq.real(v(sums[j]), v(m), o))));
+    }
+    return forLoop(block, blockRows / PACK_ROWS, perBlock.toArray(Stmt[]::new));
+  }
+
   /** One output: its multiplier (and weight zero point), the row's start, the sum, the requantized store. */
   private static Stmt[] perOutput(WeightQuantization wq, IntegerArithmetic.Output output, Access out, Local m,
       Local wz, Local wRow, Local acc, Local o, Local r, int outs, Expr rowStart, Stmt sum) {
@@ -190,7 +270,7 @@ final class IntegerLinearKernel implements KernelGenerator {
 
   /** One row: centre it into the workspace, sum on the Vector API, requantize the sums. */
   private static Stmt vectorRow(Node node, ExecutionPlan plan, WeightQuantization wq, Local xRow, int k,
-      int outs, Local r, boolean packed) {
+      int outs, Local r, WeightOrder order) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
     int centred = plan.workspaceOffset(node);
     int sums = centred + k;
@@ -210,6 +290,6 @@ final class IntegerLinearKernel implements KernelGenerator {
       centre = forLoop(j, k, store(ints, add(i(centred), v(j)),
           wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(j))))));
     }
-    return block(centre, VectorKernelCalls.dotRows(weight, packed, centred, sums, outs, k), requantize);
+    return block(centre, VectorKernelCalls.dotRows(weight, order, centred, sums, outs, k), requantize);
   }
 }

@@ -252,11 +252,17 @@ final class VectorKernelCalls {
   /**
    * {@code ints[accOff + o] = Σ_k w(o, k) · ints[xOff + k]} for {@code o < rows}: {@code dotRows} on a
    * row-major weight, {@code dotRowsPacked} on one stored in blocks of eight interleaved rows (see
-   * {@link IntegerLinearKernel#packedIndex}).
+   * {@link IntegerLinearKernel#packedIndex}), {@code dotColumns} on one stored input-major.
    */
-  static Stmt dotRows(Access weight, boolean packed, int xOff, int accOff, int rows, int depth) {
+  static Stmt dotRows(Access weight, IntegerLinearKernel.WeightOrder order, int xOff, int accOff, int rows,
+      int depth) {
     ArrayParam ints = Arena.SCRATCH_I32.param();
-    return new Stmt.Invoke("Int8VectorKernels", packed ? "dotRowsPacked" : "dotRows",
+    String kernel = switch (order) {
+      case ROW_MAJOR -> "dotRows";
+      case PACKED_ROWS -> "dotRowsPacked";
+      case COLUMNS -> "dotColumns";
+    };
+    return new Stmt.Invoke("Int8VectorKernels", kernel,
         List.of(weight.array(), ints, ints), List.of(i(weight.offset()), i(xOff), i(accOff), i(rows), i(depth)));
   }
 }

@@ -366,7 +366,7 @@ public final class Int8VectorKernels {
       if (hasBias) {
         real = real + (double) bias[biasOff + o];
       }
-      out[outOff + o] = quantizedLane(real, outScale, zeroPoint, low, high);
+      out[outOff + o] = quantizedLaneIntClamp(real, outScale, zeroPoint, low, high);
     }
   }
 
@@ -575,6 +575,93 @@ public final class Int8VectorKernels {
     for (; o < rows; o++) {
       acc[accOff + o] = dotOneRow(w, x, wOff + o * depth, xOff, depth);
     }
+  }
+
+  /**
+   * {@link #dotRows} on a weight stored input-major, element (o, k) at {@code wOff + k·rows + o}, for
+   * {@code rows} ≥ the lanes of a vector: the outputs lie in the lanes, each input is broadcast once
+   * into all of them, and no sum is reduced across lanes. Blocks of eight vectors of outputs, then four,
+   * then one; a rest shorter than a vector is summed by one more vector ending at the last row, whose
+   * lanes before the rest store again the sums already there. For short rows, where reducing each
+   * row's vector of sums costs as much as summing it: digits_mlp's 128 × 64 layer 0.15 µs against
+   * {@code dotRowsPacked}'s 0.33, 64 × 128 0.15 against 0.22; from 512 × 512 the packed rows win
+   * ({@code LinearOrderBenchmark}, bench/README.md, step 44).
+   */
+  public static void dotColumns(byte[] w, int[] x, int[] acc, int wOff, int xOff, int accOff, int rows, int depth) {
+    int o = 0;
+    for (; o + 8 * LANES <= rows; o += 8 * LANES) {
+      dotEightColumnVectors(w, x, acc, wOff + o, xOff, accOff + o, rows, depth);
+    }
+    for (; o + 4 * LANES <= rows; o += 4 * LANES) {
+      dotFourColumnVectors(w, x, acc, wOff + o, xOff, accOff + o, rows, depth);
+    }
+    for (; o + LANES <= rows; o += LANES) {
+      dotOneColumnVector(w, x, acc, wOff + o, xOff, accOff + o, rows, depth);
+    }
+    if (o < rows) {
+      dotOneColumnVector(w, x, acc, wOff + rows - LANES, xOff, accOff + rows - LANES, rows, depth);
+    }
+  }
+
+  private static void dotEightColumnVectors(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int rows,
+      int depth) {
+    IntVector a0 = IntVector.zero(INTS);
+    IntVector a1 = IntVector.zero(INTS);
+    IntVector a2 = IntVector.zero(INTS);
+    IntVector a3 = IntVector.zero(INTS);
+    IntVector a4 = IntVector.zero(INTS);
+    IntVector a5 = IntVector.zero(INTS);
+    IntVector a6 = IntVector.zero(INTS);
+    IntVector a7 = IntVector.zero(INTS);
+    for (int k = 0; k < depth; k++) {
+      IntVector xk = IntVector.broadcast(INTS, x[xOff + k]);
+      int r = w0 + k * rows;
+      a0 = a0.add(xk.mul(widened(w, r)));
+      a1 = a1.add(xk.mul(widened(w, r + LANES)));
+      a2 = a2.add(xk.mul(widened(w, r + 2 * LANES)));
+      a3 = a3.add(xk.mul(widened(w, r + 3 * LANES)));
+      a4 = a4.add(xk.mul(widened(w, r + 4 * LANES)));
+      a5 = a5.add(xk.mul(widened(w, r + 5 * LANES)));
+      a6 = a6.add(xk.mul(widened(w, r + 6 * LANES)));
+      a7 = a7.add(xk.mul(widened(w, r + 7 * LANES)));
+    }
+    a0.intoArray(acc, at);
+    a1.intoArray(acc, at + LANES);
+    a2.intoArray(acc, at + 2 * LANES);
+    a3.intoArray(acc, at + 3 * LANES);
+    a4.intoArray(acc, at + 4 * LANES);
+    a5.intoArray(acc, at + 5 * LANES);
+    a6.intoArray(acc, at + 6 * LANES);
+    a7.intoArray(acc, at + 7 * LANES);
+  }
+
+  private static void dotFourColumnVectors(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int rows,
+      int depth) {
+    IntVector a0 = IntVector.zero(INTS);
+    IntVector a1 = IntVector.zero(INTS);
+    IntVector a2 = IntVector.zero(INTS);
+    IntVector a3 = IntVector.zero(INTS);
+    for (int k = 0; k < depth; k++) {
+      IntVector xk = IntVector.broadcast(INTS, x[xOff + k]);
+      int r = w0 + k * rows;
+      a0 = a0.add(xk.mul(widened(w, r)));
+      a1 = a1.add(xk.mul(widened(w, r + LANES)));
+      a2 = a2.add(xk.mul(widened(w, r + 2 * LANES)));
+      a3 = a3.add(xk.mul(widened(w, r + 3 * LANES)));
+    }
+    a0.intoArray(acc, at);
+    a1.intoArray(acc, at + LANES);
+    a2.intoArray(acc, at + 2 * LANES);
+    a3.intoArray(acc, at + 3 * LANES);
+  }
+
+  private static void dotOneColumnVector(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int rows,
+      int depth) {
+    IntVector a = IntVector.zero(INTS);
+    for (int k = 0; k < depth; k++) {
+      a = a.add(IntVector.broadcast(INTS, x[xOff + k]).mul(widened(w, w0 + k * rows)));
+    }
+    a.intoArray(acc, at);
   }
 
   /**
@@ -2392,13 +2479,33 @@ public final class Int8VectorKernels {
   }
 
   /**
-   * The vector lanes' formula for one element the vector loops leave over, or for every channel where
-   * {@link #requantizeChannels} runs scalar: exact for the same reasons ({@code real} is never NaN
-   * here), with {@code low} and {@code high} the bits of MAGIC + the bounds, compared as longs as the
-   * lanes do. Without {@code rint}: digits_mlp 1.8 → 1.3 µs on JDK 17.
+   * The vector lanes' formula for one element the vector loops leave over: exact for the same reasons
+   * ({@code real} is never NaN here), with {@code low} and {@code high} the bits of MAGIC + the
+   * bounds, compared as longs as the lanes do. Without {@code rint}: digits_mlp 1.8 → 1.3 µs on JDK 17.
    */
   private static byte quantizedLane(double real, double outScale, double zeroPoint, long low, long high) {
     return (byte) Math.min(Math.max(Double.doubleToRawLongBits(real / outScale + MAGIC + zeroPoint), low), high);
+  }
+
+  /**
+   * {@link #quantizedLane} for {@link #requantizeChannels}' scalar loop, clamped as ints: (t + MAGIC)
+   * − MAGIC is rint(t) exactly for |t| &lt; 2^51 and stays beyond ±2^31 on t's side above that, ±∞
+   * included; adding the zero point is exact; the cast to int saturates, so the int clamp gives the
+   * same byte ({@code low} and {@code high}'s low 32 bits are the bounds).
+   *
+   * <p>Why not the long clamp: JDK 17 compiles {@code Math.max(long, long)} from its bytecode, as a
+   * branch or a conditional move by the branch profile that all its callers in the JVM share. Where C2
+   * made it a branch, the lower bound of a layer after a ReLU (51 of digits_mlp's first 128 outputs)
+   * mispredicted: 0.9 µs for those 128 outputs against 0.15, and with {@code dotColumns} before it the
+   * model took 1.5–1.9 µs against 0.83 (a written-out comparison with this method's own profile
+   * compiled to a branch too). {@code Math.max(int, int)} is an intrinsic, a conditional move whatever
+   * the profile (bench/README.md, step 44). The conv kernels' rests keep the long clamp: with the
+   * int clamp there too, digits_rescnn ran 9.48 µs against 9.16 (five interleaved JVM pairs, within
+   * this host's noise, but no gain).
+   */
+  private static byte quantizedLaneIntClamp(double real, double outScale, double zeroPoint, long low, long high) {
+    int rounded = (int) (real / outScale + MAGIC - MAGIC + zeroPoint);
+    return (byte) Math.min(Math.max(rounded, (int) low), (int) high);
   }
 
   private static IntVector widened(byte[] w, int at) {

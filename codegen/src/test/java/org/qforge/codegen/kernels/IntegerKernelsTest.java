@@ -726,23 +726,62 @@ class IntegerKernelsTest {
 
   @Test
   void linearWithPackedWeightRows() throws Exception {
-    // 21 outputs: two blocks of eight interleaved rows, then five row-major ones (a four-row and a one-row
-    // pass); 48 inputs, three chunks of 16; three rows of input, i8 and u8.
+    // 15 outputs (too few for the input-major order): a block of eight interleaved rows, then seven
+    // row-major ones (a four-row and three one-row passes); 48 inputs, three chunks of 16; three rows of
+    // input, i8 and u8.
     for (DType in : new DType[] {DType.I8, DType.U8}) {
       Prog p = new Prog();
       long zp = in == DType.I8 ? -7 : 131;
       Value q = p.quantize(p.input(3, 48), 0.05, zp, in);
-      Value w = p.weights(DType.I8, 21, 48);
-      Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 21), p.longs(new long[21]),
-              p.floats(1, -0.5, 21)),
+      Value w = p.weights(DType.I8, 15, 48);
+      Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 15), p.longs(new long[15]),
+              p.floats(1, -0.5, 15)),
           in == DType.I8 ? i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", zp)
               : out(0.2, 125, 0, 255, "input_scale", 0.05, "input_zero_point", zp));
       Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
       assertTrue(ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout).relaidOut(w),
-          "a constant int8 weight of 21 × 48 read by the vector kernel is stored packed");
+          "a constant int8 weight of 15 × 48 read by the vector kernel is stored packed");
       assertTrue(vectorKernelCalls(g).contains("dotRowsPacked"), "all of the work is linear: the Vector API kernels");
       assertBitIdentical(g, 2, 0.05);
     }
+  }
+
+  @Test
+  void linearWithInputMajorWeights() throws Exception {
+    // 229 outputs, past the eight- and four-vector blocks and single vectors of 16 (or 8) outputs, with a
+    // rest of 5 for the last vector, which overlaps the one before; 29 inputs, not a multiple of
+    // 16 (the input-major order needs none); three rows of input, i8 and u8.
+    for (DType in : new DType[] {DType.I8, DType.U8}) {
+      Prog p = new Prog();
+      long zp = in == DType.I8 ? -7 : 131;
+      Value q = p.quantize(p.input(3, 29), 0.05, zp, in);
+      Value w = p.weights(DType.I8, 229, 29);
+      Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 229), p.longs(new long[229]),
+              p.floats(1, -0.5, 229)),
+          in == DType.I8 ? i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", zp)
+              : out(0.2, 125, 0, 255, "input_scale", 0.05, "input_zero_point", zp));
+      Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
+      assertTrue(ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout).relaidOut(w),
+          "a constant int8 weight of 229 × 29 read by the vector kernel is stored input-major");
+      assertTrue(vectorKernelCalls(g).contains("dotColumns"), "all of the work is linear: the Vector API kernels");
+      assertBitIdentical(g, 2, 0.05);
+    }
+  }
+
+  @Test
+  void weightOrdersStoreEveryElementOnce() {
+    // The stored position of each (o, k) of a 21 × 48 weight in each order: a permutation of 0 … 1007.
+    for (IntegerLinearKernel.WeightOrder order : IntegerLinearKernel.WeightOrder.values()) {
+      boolean[] seen = new boolean[21 * 48];
+      for (int o = 0; o < 21; o++) {
+        for (int k = 0; k < 48; k++) {
+          int at = order.index(o, k, 21, 48);
+          assertFalse(seen[at], order + " stores two elements at " + at);
+          seen[at] = true;
+        }
+      }
+    }
+    assertEquals(5 * 21 + 3, IntegerLinearKernel.WeightOrder.COLUMNS.index(3, 5, 21, 48), "input-major: k·O + o");
   }
 
   @Test

@@ -45,6 +45,55 @@ class Int8VectorKernelsTest {
     }
   }
 
+  @Test
+  void channelRequantizationClampsValuesBeyondTheIntRange() {
+    // Sums times scales up to ±3.4e38 and ±∞ (a float scale of 1e30 times 2^31): the cast to int
+    // saturates on the value's side, so the clamp gives the bound, as the scalar formula does.
+    int[] acc = {Integer.MAX_VALUE, Integer.MIN_VALUE, 1, -1, 3, -3, 0, 1 << 20};
+    float[] scales = {1e30f, 1e30f, Float.MAX_VALUE, Float.MAX_VALUE, 1e9f, 1e9f, 1e30f, 1e-30f};
+    int n = acc.length;
+    for (double inScale : new double[] {1.0, 1e300}) {
+      byte[] out = new byte[n];
+      Int8VectorKernels.requantizeChannels(acc, scales, new float[n], out, 0, 0, n, 0, -1, inScale, 0.5, -3, -100, 90);
+      for (int o = 0; o < n; o++) {
+        double real = (double) acc[o] * (inScale * (double) scales[o]);
+        byte want = (byte) (int) Math.min(Math.max(Math.rint(real / 0.5) + -3, -100), 90);
+        assertEquals(want, out[o], "sum " + acc[o] + " scale " + scales[o] + " in scale " + inScale);
+      }
+    }
+  }
+
+  @Test
+  void columnSumsCoverEveryRowOnlyOnce() {
+    // 229 rows (vector blocks of eight, four and one, then a last vector overlapping the one before),
+    // 29 inputs, the weight input-major at an offset, the input and the sums at offsets of their own;
+    // the ints around the sums stay as they were.
+    int rows = 229;
+    int depth = 29;
+    java.util.Random random = new java.util.Random(44);
+    byte[] w = new byte[7 + rows * depth + 3];
+    random.nextBytes(w);
+    int[] x = new int[5 + depth];
+    for (int k = 0; k < depth; k++) {
+      x[5 + k] = random.nextInt(256) - (k % 2 == 0 ? 0 : 128);
+    }
+    int[] acc = new int[11 + rows + 20];
+    java.util.Arrays.fill(acc, 12345);
+    Int8VectorKernels.dotColumns(w, x, acc, 7, 5, 11, rows, depth);
+    for (int o = 0; o < rows; o++) {
+      int want = 0;
+      for (int k = 0; k < depth; k++) {
+        want += w[7 + k * rows + o] * x[5 + k];
+      }
+      assertEquals(want, acc[11 + o], "row " + o);
+    }
+    for (int i = 0; i < acc.length; i++) {
+      if (i < 11 || i >= 11 + rows) {
+        assertEquals(12345, acc[i], "int " + i + " outside the sums");
+      }
+    }
+  }
+
   /**
    * Row-major weights {@code w[o·taps + t]} in the float {@code convTaps}' order: blocks of eight
    * channels, each tap's eight together, at (o/8)·8·taps + 8t + o%8; the rest row-major after them.
