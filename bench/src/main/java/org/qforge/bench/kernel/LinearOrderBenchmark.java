@@ -25,8 +25,8 @@ import org.qforge.codegen.runtime.Int8VectorKernels;
  * <ul>
  *   <li>{@code packedRows}: {@code Int8VectorKernels.dotRowsPacked}, blocks of eight rows interleaved in
  *       chunks of 16 inputs, each row's vector of sums reduced across its lanes at the end;
- *   <li>{@code columns}: {@code Int8VectorKernels.dotColumns}, the weight input-major, the outputs in
- *       the lanes, each input broadcast once, no reduction.
+ *   <li>{@code columns}: {@code Int8VectorKernels.dotColumns}, the weight input-major in panels of 128
+ *       rows, the outputs in the lanes, each input broadcast once, no reduction.
  * </ul>
  *
  * <p>Both return the same sums (checked in {@link #setUp}). Run: {@code java -jar
@@ -40,7 +40,7 @@ import org.qforge.codegen.runtime.Int8VectorKernels;
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class LinearOrderBenchmark {
   /** Outputs x inputs. */
-  @Param({"128x64", "64x128", "256x256", "256x512", "512x512", "1024x1024"})
+  @Param({"128x64", "64x128", "256x256", "256x512", "512x512", "1024x784", "1024x1024"})
   public String shape;
 
   private int rows;
@@ -64,7 +64,9 @@ public class LinearOrderBenchmark {
       for (int k = 0; k < depth; k++) {
         // The shapes here are whole blocks of eight rows and chunks of 16 inputs: no row-major rest.
         packed[(o / 8) * 8 * depth + (k / 16) * 128 + (o % 8) * 16 + k % 16] = w[o * depth + k];
-        columns[k * rows + o] = w[o * depth + k];
+        // Panels of 128 rows, each input-major; the shapes here are whole panels or one narrower one.
+        int start = o / 128 * 128;
+        columns[start * depth + k * Math.min(128, rows - start) + o - start] = w[o * depth + k];
       }
     }
     x = new int[depth];

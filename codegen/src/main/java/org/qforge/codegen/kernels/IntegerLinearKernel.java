@@ -3,6 +3,7 @@ package org.qforge.codegen.kernels;
 import static org.qforge.codegen.loop.Kb.add;
 import static org.qforge.codegen.loop.Kb.assign;
 import static org.qforge.codegen.loop.Kb.block;
+import static org.qforge.codegen.loop.Kb.div;
 import static org.qforge.codegen.loop.Kb.doubleVar;
 import static org.qforge.codegen.loop.Kb.forLoop;
 import static org.qforge.codegen.loop.Kb.i;
@@ -10,11 +11,13 @@ import static org.qforge.codegen.loop.Kb.intVar;
 import static org.qforge.codegen.loop.Kb.l;
 import static org.qforge.codegen.loop.Kb.load;
 import static org.qforge.codegen.loop.Kb.mul;
+import static org.qforge.codegen.loop.Kb.rem;
 import static org.qforge.codegen.loop.Kb.store;
 import static org.qforge.codegen.loop.Kb.v;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BinaryOperator;
 import org.qforge.codegen.loop.ArrayParam;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Kind;
@@ -49,24 +52,28 @@ import org.qforge.ir.Value;
  * <p>A constant weight those kernels read, with at least 8 rows of a multiple of 16 inputs, is stored
  * in blocks of eight interleaved rows ({@link #packedIndex}), so that an eight-row pass of {@code
  * Int8VectorKernels.dotRowsPacked} streams one run of bytes: with the weights in L3, as mlp_784_1024's
- * 1.8 MiB are, the 1024 × 1024 layer ran 19.4 → 16.0 µs ({@code Int8DotBenchmark}, bench/README.md). A small
- * one ({@link #COLUMNS_UP_TO} elements at most, at least 16 rows) is stored input-major instead, for
- * {@code Int8VectorKernels.dotColumns}, which keeps the outputs in the lanes ({@link WeightOrder}). The
- * scalar loops read whichever order is stored.
+ * 1.8 MiB are, the 1024 × 1024 layer ran 19.4 → 16.0 µs ({@code Int8DotBenchmark}, bench/README.md). Since
+ * step 44 a smaller one ({@link #COLUMNS_UP_TO}) whose panels of 128 rows all have at least 16 is stored
+ * input-major in those panels instead ({@link #columnIndex}), for {@code Int8VectorKernels.dotColumns},
+ * which keeps the outputs in the lanes ({@link WeightOrder}). The scalar loops read whichever order is
+ * stored.
  */
 final class IntegerLinearKernel implements KernelGenerator {
   /** Rows interleaved in a block, and inputs of a row kept together in it. */
   static final int PACK_ROWS = 8;
   static final int PACK_DEPTH = 16;
-  /**
-   * The largest weight, in elements, stored input-major. {@code LinearOrderBenchmark} (JMH, bench/README.md,
-   * step 44): the column kernel 0.15 µs against the packed rows' 0.33 at 128 × 64, 1.19 against 1.45 at
-   * 256 × 256, level at 256 × 512 (2.42 and 2.44), behind from 512 × 512 (5.17 against 4.85) and at
-   * 1,024 × 1,024 (23.8 against 18.6).
-   */
-  static final int COLUMNS_UP_TO = 256 * 512;
-  /** The fewest rows stored input-major: one vector of outputs on 512-bit machines. */
+  /** The rows of a panel of an input-major weight: {@code Int8VectorKernels.COLUMN_PANEL}. */
+  static final int COLUMN_PANEL = 128;
+  /** The fewest rows of an input-major panel: one vector of outputs on 512-bit machines. */
   static final int COLUMNS_FROM_ROWS = 16;
+  /**
+   * The largest weight, in elements, stored input-major. {@code LinearOrderBenchmark} (JMH, one fork,
+   * bench/README.md, step 44), the column panels against the packed rows: 0.13 against 0.34 µs at 128
+   * × 64, 1.05 / 1.43 at 256 × 256, 2.36 / 2.55 at 256 × 512, 4.33 / 4.97 at 512 × 512, then 19.5 / 14.8 at
+   * mlp_784_1024's 1,024 × 784 and 29.7 / 19.1 at 1,024 × 1,024 (in that model, `Steps`: 16.7 against
+   * 15.1–15.6 and 21.2–21.6 against 19.6–20.2).
+   */
+  static final int COLUMNS_UP_TO = 512 * 512;
 
   /** How a constant weight read only by this kernel is stored. */
   enum WeightOrder {
@@ -74,7 +81,7 @@ final class IntegerLinearKernel implements KernelGenerator {
     ROW_MAJOR,
     /** Blocks of eight interleaved rows ({@link #packedIndex}), for {@code dotRowsPacked}. */
     PACKED_ROWS,
-    /** Input-major, element (o, k) at {@code k·O + o}, for {@code dotColumns}. */
+    /** Input-major in panels of 128 rows ({@link #columnIndex}), for {@code dotColumns}. */
     COLUMNS;
 
     /** The stored position of element (o, k) of an [outs, depth] weight. */
@@ -82,9 +89,21 @@ final class IntegerLinearKernel implements KernelGenerator {
       return switch (this) {
         case ROW_MAJOR -> o * depth + k;
         case PACKED_ROWS -> packedIndex(o, k, outs, depth);
-        case COLUMNS -> k * outs + o;
+        case COLUMNS -> columnIndex(o, k, outs, depth);
       };
     }
+  }
+
+  /**
+   * Where weight element (o, k) of an [outs, depth] weight is stored input-major: in the panel of
+   * {@link #COLUMN_PANEL} rows that holds row o (or of the rows after the last whole panel), which
+   * starts at {@code start·depth} and is {@code width} rows wide, at {@code start·depth + k·width + o −
+   * start}.
+   */
+  static int columnIndex(int o, int k, int outs, int depth) {
+    int start = o - o % COLUMN_PANEL;
+    int width = Math.min(COLUMN_PANEL, outs - start);
+    return start * depth + k * width + o - start;
   }
 
   @Override
@@ -112,8 +131,9 @@ final class IntegerLinearKernel implements KernelGenerator {
   }
 
   /**
-   * The order the layer's weight is best stored in if only this kernel reads it: input-major for a
-   * small one with enough rows, packed rows for a larger one, both only where the Vector API kernel
+   * The order the layer's weight is best stored in if only this kernel reads it: input-major panels
+   * for a weight of at most {@link #COLUMNS_UP_TO} elements whose every panel has at least 16 rows,
+   * packed rows otherwise, both only where the Vector API kernel
    * can read the weight (int8 weights with constant zero points that are all 0, an int8 or uint8
    * input, int sums).
    */
@@ -122,7 +142,9 @@ final class IntegerLinearKernel implements KernelGenerator {
     if (!WeightQuantization.vectorTypes(node, wd[1]) || !WeightQuantization.zeroPointsStaticallyZero(node)) {
       return WeightOrder.ROW_MAJOR;
     }
-    if (wd[0] >= COLUMNS_FROM_ROWS && (long) wd[0] * wd[1] <= COLUMNS_UP_TO) {
+    int lastPanel = wd[0] % COLUMN_PANEL;
+    if (wd[0] >= COLUMNS_FROM_ROWS && (lastPanel == 0 || lastPanel >= COLUMNS_FROM_ROWS)
+        && (long) wd[0] * wd[1] <= COLUMNS_UP_TO) {
       return WeightOrder.COLUMNS;
     }
     return wd[0] >= PACK_ROWS && wd[1] % PACK_DEPTH == 0 ? WeightOrder.PACKED_ROWS : WeightOrder.ROW_MAJOR;
@@ -172,13 +194,26 @@ final class IntegerLinearKernel implements KernelGenerator {
                 perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs, mul(v(o), i(k)), forLoop(kk, k, inner))));
       }
       case COLUMNS -> {
+        // Blocks of eight rows never straddle two panels (128 is a multiple of 8); the rows after
+        // the last block lie in the last panel, which starts at lastStart.
         int blockRows = outs - outs % PACK_ROWS;
+        int whole = outs - outs % COLUMN_PANEL;
+        int lastStart = (outs - 1) - (outs - 1) % COLUMN_PANEL;
+        int lastWidth = outs - lastStart;
+        int panelBlocks = COLUMN_PANEL / PACK_ROWS;
         Stmt column = assign(acc, WeightQuantization.accumulate(acc,
             wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(kk)))),
-            wq.weightElement(add(mul(v(kk), i(outs)), v(o)))));
-        yield block(columnBlocks(plan, wq, output, out, xv, xRow, r, k, outs, blockRows, m),
-            forLoop(o, i(blockRows), i(outs), perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs, i(0),
-                forLoop(kk, k, column))));
+            wq.weightElement(add(v(wRow), add(mul(v(kk), i(lastWidth)), v(o))))));
+        // Blocks in whole panels: panel b/16, its row k, offset 8·(b%16); then the last panel's.
+        Stmt wholePanels = columnBlocks(plan, wq, output, out, xv, xRow, r, k, outs, 0, whole / PACK_ROWS, m,
+            (b, kIndex) -> add(add(mul(div(b, i(panelBlocks)), i(COLUMN_PANEL * k)), mul(kIndex, i(COLUMN_PANEL))),
+                mul(rem(b, i(panelBlocks)), i(PACK_ROWS))));
+        Stmt lastPanel = columnBlocks(plan, wq, output, out, xv, xRow, r, k, outs, whole / PACK_ROWS,
+            blockRows / PACK_ROWS, m,
+            (b, kIndex) -> add(i(lastStart * k - lastStart), add(mul(kIndex, i(lastWidth)), mul(b, i(PACK_ROWS)))));
+        yield block(wholePanels, lastPanel,
+            forLoop(o, i(blockRows), i(outs), perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs,
+                i(lastStart * k - lastStart), forLoop(kk, k, column))));
       }
     };
     Stmt perRow = wq.vectorizable(k) && LinearShare.vectorKernelsWorthwhile(node.graph())
@@ -223,10 +258,13 @@ final class IntegerLinearKernel implements KernelGenerator {
 
   /**
    * The scalar loop over an input-major weight: eight outputs at a time, each input element loaded
-   * once for all eight, whose weights are eight adjacent bytes.
+   * once for all eight, whose weights are eight adjacent bytes of their panel's row for that input:
+   * blocks {@code fromBlock} to {@code toBlock} − 1, where {@code firstOfBlock} gives, from a block and an
+   * input index, the stored position of that block's first row's weight for the input.
    */
   private static Stmt columnBlocks(ExecutionPlan plan, WeightQuantization wq, IntegerArithmetic.Output output,
-      Access out, Value xv, Local xRow, Local r, int k, int outs, int blockRows, Local m) {
+      Access out, Value xv, Local xRow, Local r, int k, int outs, int fromBlock, int toBlock, Local m,
+      BinaryOperator<Expr> firstOfBlock) {
     Local block = intVar("b");
     Local kk = intVar("k");
     Local xk = intVar("xk");
@@ -234,7 +272,7 @@ final class IntegerLinearKernel implements KernelGenerator {
     Local[] sums = new Local[PACK_ROWS];
     List<Stmt> perInput = new ArrayList<>();
     perInput.add(assign(xk, wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(kk))))));
-    perInput.add(assign(column, add(mul(v(kk), i(outs)), mul(v(block), i(PACK_ROWS)))));
+    perInput.add(assign(column, firstOfBlock.apply(v(block), v(kk))));
     List<Stmt> perBlock = new ArrayList<>();
     for (int j = 0; j < PACK_ROWS; j++) {
       sums[j] = WeightQuantization.accumulator("acc" + j, k);
@@ -249,7 +287,7 @@ final class IntegerLinearKernel implements KernelGenerator {
       perBlock.add(store(out.array(), out.index(add(mul(v(r), i(outs)), o)),
           wq.quantize(output, wq.real(v(sums[j]), v(m), o))));
     }
-    return forLoop(block, blockRows / PACK_ROWS, perBlock.toArray(Stmt[]::new));
+    return forLoop(block, i(fromBlock), i(toBlock), perBlock.toArray(Stmt[]::new));
   }
 
   /** One output: its multiplier (and weight zero point), the row's start, the sum, the requantized store. */

@@ -35,6 +35,11 @@ public final class Int8VectorKernels {
       ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
   private static final int LANES = INTS.length();
   /**
+   * The rows of a panel of an input-major linear weight ({@link #dotColumns}); the compiler's {@code
+   * IntegerLinearKernel.COLUMN_PANEL} stores them so.
+   */
+  public static final int COLUMN_PANEL = 128;
+  /**
    * Twice as many bytes as {@link #INTS} has lanes, read as that many pairs ({@link #phases}): loaded as
    * bytes and reinterpreted as shorts, as {@code ShortVector.fromByteArray} is not in JDK 22 and later.
    */
@@ -578,32 +583,48 @@ public final class Int8VectorKernels {
   }
 
   /**
-   * {@link #dotRows} on a weight stored input-major, element (o, k) at {@code wOff + k·rows + o}, for
-   * {@code rows} ≥ the lanes of a vector: the outputs lie in the lanes, each input is broadcast once
-   * into all of them, and no sum is reduced across lanes. Blocks of eight vectors of outputs, then four,
-   * then one; a rest shorter than a vector is summed by one more vector ending at the last row, whose
-   * lanes before the rest store again the sums already there. For short rows, where reducing each
-   * row's vector of sums costs as much as summing it: digits_mlp's 128 × 64 layer 0.15 µs against
-   * {@code dotRowsPacked}'s 0.33, 64 × 128 0.15 against 0.22; from 512 × 512 the packed rows win
-   * ({@code LinearOrderBenchmark}, bench/README.md, step 44).
+   * {@link #dotRows} on a weight stored input-major in panels of {@link #COLUMN_PANEL} rows: panel p
+   * (rows 128p to 128p + 127) at {@code wOff + 128p·depth}, element (o, k) of it at {@code k·128 +
+   * o%128}; the rows after the last whole panel, R of them, one panel of width R after it. Each
+   * panel's outputs lie in the lanes, each input is broadcast once into eight vectors of them, and no
+   * sum is reduced across lanes; a panel streams its bytes in order. Every panel must be at least a
+   * vector wide (the caller's guarantee: R = 0 or R ≥ 16). Within a panel, blocks of eight vectors,
+   * then four, then one; a rest shorter than a vector is summed by one more vector ending at the
+   * panel's last row, whose lanes before the rest store again the sums already there.
+   *
+   * <p>Against {@code dotRowsPacked} ({@code LinearOrderBenchmark}, JMH, bench/README.md, step 44):
+   * where reducing each row's vector of sums costs as much as summing it, 0.13 µs against 0.34 for
+   * digits_mlp's 128 × 64 layer, and faster up to 512 × 512 (4.33 against 4.97 µs; the whole weight
+   * input-major without panels, 5.17), slower from mlp_784_1024's 1,024 × 784 (19.5 against 14.8).
    */
   public static void dotColumns(byte[] w, int[] x, int[] acc, int wOff, int xOff, int accOff, int rows, int depth) {
-    int o = 0;
-    for (; o + 8 * LANES <= rows; o += 8 * LANES) {
-      dotEightColumnVectors(w, x, acc, wOff + o, xOff, accOff + o, rows, depth);
+    int whole = rows - rows % COLUMN_PANEL;
+    for (int o = 0; o < whole; o += COLUMN_PANEL) {
+      columnPanel(w, x, acc, wOff + o * depth, xOff, accOff + o, COLUMN_PANEL, depth);
     }
-    for (; o + 4 * LANES <= rows; o += 4 * LANES) {
-      dotFourColumnVectors(w, x, acc, wOff + o, xOff, accOff + o, rows, depth);
-    }
-    for (; o + LANES <= rows; o += LANES) {
-      dotOneColumnVector(w, x, acc, wOff + o, xOff, accOff + o, rows, depth);
-    }
-    if (o < rows) {
-      dotOneColumnVector(w, x, acc, wOff + rows - LANES, xOff, accOff + rows - LANES, rows, depth);
+    if (whole < rows) {
+      columnPanel(w, x, acc, wOff + whole * depth, xOff, accOff + whole, rows - whole, depth);
     }
   }
 
-  private static void dotEightColumnVectors(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int rows,
+  /** One panel of {@link #dotColumns}, {@code width} rows, element (o, k) at {@code w0 + k·width + o}. */
+  private static void columnPanel(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int width, int depth) {
+    int o = 0;
+    for (; o + 8 * LANES <= width; o += 8 * LANES) {
+      dotEightColumnVectors(w, x, acc, w0 + o, xOff, at + o, width, depth);
+    }
+    for (; o + 4 * LANES <= width; o += 4 * LANES) {
+      dotFourColumnVectors(w, x, acc, w0 + o, xOff, at + o, width, depth);
+    }
+    for (; o + LANES <= width; o += LANES) {
+      dotOneColumnVector(w, x, acc, w0 + o, xOff, at + o, width, depth);
+    }
+    if (o < width) {
+      dotOneColumnVector(w, x, acc, w0 + width - LANES, xOff, at + width - LANES, width, depth);
+    }
+  }
+
+  private static void dotEightColumnVectors(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int width,
       int depth) {
     IntVector a0 = IntVector.zero(INTS);
     IntVector a1 = IntVector.zero(INTS);
@@ -615,7 +636,7 @@ public final class Int8VectorKernels {
     IntVector a7 = IntVector.zero(INTS);
     for (int k = 0; k < depth; k++) {
       IntVector xk = IntVector.broadcast(INTS, x[xOff + k]);
-      int r = w0 + k * rows;
+      int r = w0 + k * width;
       a0 = a0.add(xk.mul(widened(w, r)));
       a1 = a1.add(xk.mul(widened(w, r + LANES)));
       a2 = a2.add(xk.mul(widened(w, r + 2 * LANES)));
@@ -635,7 +656,7 @@ public final class Int8VectorKernels {
     a7.intoArray(acc, at + 7 * LANES);
   }
 
-  private static void dotFourColumnVectors(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int rows,
+  private static void dotFourColumnVectors(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int width,
       int depth) {
     IntVector a0 = IntVector.zero(INTS);
     IntVector a1 = IntVector.zero(INTS);
@@ -643,7 +664,7 @@ public final class Int8VectorKernels {
     IntVector a3 = IntVector.zero(INTS);
     for (int k = 0; k < depth; k++) {
       IntVector xk = IntVector.broadcast(INTS, x[xOff + k]);
-      int r = w0 + k * rows;
+      int r = w0 + k * width;
       a0 = a0.add(xk.mul(widened(w, r)));
       a1 = a1.add(xk.mul(widened(w, r + LANES)));
       a2 = a2.add(xk.mul(widened(w, r + 2 * LANES)));
@@ -655,11 +676,11 @@ public final class Int8VectorKernels {
     a3.intoArray(acc, at + 3 * LANES);
   }
 
-  private static void dotOneColumnVector(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int rows,
+  private static void dotOneColumnVector(byte[] w, int[] x, int[] acc, int w0, int xOff, int at, int width,
       int depth) {
     IntVector a = IntVector.zero(INTS);
     for (int k = 0; k < depth; k++) {
-      a = a.add(IntVector.broadcast(INTS, x[xOff + k]).mul(widened(w, w0 + k * rows)));
+      a = a.add(IntVector.broadcast(INTS, x[xOff + k]).mul(widened(w, w0 + k * width)));
     }
     a.intoArray(acc, at);
   }

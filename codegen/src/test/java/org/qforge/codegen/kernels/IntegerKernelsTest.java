@@ -748,9 +748,9 @@ class IntegerKernelsTest {
 
   @Test
   void linearWithInputMajorWeights() throws Exception {
-    // 229 outputs, past the eight- and four-vector blocks and single vectors of 16 (or 8) outputs, with a
-    // rest of 5 for the last vector, which overlaps the one before; 29 inputs, not a multiple of
-    // 16 (the input-major order needs none); three rows of input, i8 and u8.
+    // 229 outputs: a panel of 128 rows (eight vectors of 16, or twice eight of 8), then one of 101
+    // (four vectors, two single ones, and a rest of 5 for a last vector overlapping the one before);
+    // 29 inputs, not a multiple of 16 (the input-major order needs none); three rows of input, i8 and u8.
     for (DType in : new DType[] {DType.I8, DType.U8}) {
       Prog p = new Prog();
       long zp = in == DType.I8 ? -7 : 131;
@@ -770,18 +770,23 @@ class IntegerKernelsTest {
 
   @Test
   void weightOrdersStoreEveryElementOnce() {
-    // The stored position of each (o, k) of a 21 × 48 weight in each order: a permutation of 0 … 1007.
-    for (IntegerLinearKernel.WeightOrder order : IntegerLinearKernel.WeightOrder.values()) {
-      boolean[] seen = new boolean[21 * 48];
-      for (int o = 0; o < 21; o++) {
-        for (int k = 0; k < 48; k++) {
-          int at = order.index(o, k, 21, 48);
-          assertFalse(seen[at], order + " stores two elements at " + at);
-          seen[at] = true;
+    // The stored position of each (o, k) of a 21 × 48 and a 300 × 16 weight in each order: a permutation.
+    for (int[] shape : new int[][] {{21, 48}, {300, 16}}) {
+      for (IntegerLinearKernel.WeightOrder order : IntegerLinearKernel.WeightOrder.values()) {
+        boolean[] seen = new boolean[shape[0] * shape[1]];
+        for (int o = 0; o < shape[0]; o++) {
+          for (int k = 0; k < shape[1]; k++) {
+            int at = order.index(o, k, shape[0], shape[1]);
+            assertFalse(seen[at], order + " stores two elements at " + at);
+            seen[at] = true;
+          }
         }
       }
     }
-    assertEquals(5 * 21 + 3, IntegerLinearKernel.WeightOrder.COLUMNS.index(3, 5, 21, 48), "input-major: k·O + o");
+    IntegerLinearKernel.WeightOrder columns = IntegerLinearKernel.WeightOrder.COLUMNS;
+    assertEquals(5 * 21 + 3, columns.index(3, 5, 21, 48), "one panel of 21 rows: k·21 + o");
+    assertEquals(128 * 16 + 2 * 128 + 2, columns.index(130, 2, 300, 16), "the second panel of 128 rows");
+    assertEquals(256 * 16 + 1 * 44 + 4, columns.index(260, 1, 300, 16), "the last panel, 44 rows");
   }
 
   @Test

@@ -63,11 +63,21 @@ class Int8VectorKernelsTest {
     }
   }
 
+  /**
+   * Where {@code dotColumns} reads weight (o, k): panels of 128 rows, each input-major, the rows after
+   * the last whole panel one narrower panel.
+   */
+  private static int inColumnPanels(int o, int k, int rows, int depth) {
+    int start = o / 128 * 128;
+    int width = Math.min(128, rows - start);
+    return start * depth + k * width + (o - start);
+  }
+
   @Test
   void columnSumsCoverEveryRowOnlyOnce() {
-    // 229 rows (vector blocks of eight, four and one, then a last vector overlapping the one before),
-    // 29 inputs, the weight input-major at an offset, the input and the sums at offsets of their own;
-    // the ints around the sums stay as they were.
+    // 229 rows: a panel of 128 (vector blocks of eight), one of 101 (blocks of four and one, then a
+    // last vector overlapping the one before); 29 inputs; the weight at an offset, the input and the
+    // sums at offsets of their own; the ints around the sums stay as they were.
     int rows = 229;
     int depth = 29;
     java.util.Random random = new java.util.Random(44);
@@ -83,7 +93,7 @@ class Int8VectorKernelsTest {
     for (int o = 0; o < rows; o++) {
       int want = 0;
       for (int k = 0; k < depth; k++) {
-        want += w[7 + k * rows + o] * x[5 + k];
+        want += w[7 + inColumnPanels(o, k, rows, depth)] * x[5 + k];
       }
       assertEquals(want, acc[11 + o], "row " + o);
     }
