@@ -247,12 +247,7 @@ final class IntegerLinearKernel implements KernelGenerator {
           wq.weightElement(add(chunk, add(i(j * PACK_DEPTH), v(kk)))))));
     }
     perBlock.add(forLoop(c, k / PACK_DEPTH, forLoop(kk, PACK_DEPTH, perInput.toArray(Stmt[]::new))));
-    for (int j = 0; j < PACK_ROWS; j++) {
-      Expr o = add(mul(v(block), i(PACK_ROWS)), i(j));
-      perBlock.add(assign(m, wq.multiplier(o)));
-      perBlock.add(store(out.array(), out.index(add(mul(v(r), i(outs)), o)),
-          wq.quantize(output, wq.real(v(sums[j]), v(m), o))));
-    }
+    perBlock.addAll(blockStores(wq, output, out, r, outs, block, sums, m));
     return forLoop(block, packedRows / PACK_ROWS, perBlock.toArray(Stmt[]::new));
   }
 
@@ -281,13 +276,21 @@ final class IntegerLinearKernel implements KernelGenerator {
           wq.weightElement(add(v(column), i(j))))));
     }
     perBlock.add(forLoop(kk, k, perInput.toArray(Stmt[]::new)));
+    perBlock.addAll(blockStores(wq, output, out, r, outs, block, sums, m));
+    return forLoop(block, i(fromBlock), i(toBlock), perBlock.toArray(Stmt[]::new));
+  }
+
+  /** The requantized stores of a block's eight sums, rows {@code 8·block + j}. */
+  private static List<Stmt> blockStores(WeightQuantization wq, IntegerArithmetic.Output output, Access out, Local r,
+      int outs, Local block, Local[] sums, Local m) {
+    List<Stmt> stores = new ArrayList<>();
     for (int j = 0; j < PACK_ROWS; j++) {
       Expr o = add(mul(v(block), i(PACK_ROWS)), i(j));
-      perBlock.add(assign(m, wq.multiplier(o)));
-      perBlock.add(store(out.array(), out.index(add(mul(v(r), i(outs)), o)),
+      stores.add(assign(m, wq.multiplier(o)));
+      stores.add(store(out.array(), out.index(add(mul(v(r), i(outs)), o)),
           wq.quantize(output, wq.real(v(sums[j]), v(m), o))));
     }
-    return forLoop(block, i(fromBlock), i(toBlock), perBlock.toArray(Stmt[]::new));
+    return stores;
   }
 
   /** One output: its multiplier (and weight zero point), the row's start, the sum, the requantized store. */

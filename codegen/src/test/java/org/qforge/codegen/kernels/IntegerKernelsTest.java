@@ -727,43 +727,36 @@ class IntegerKernelsTest {
   @Test
   void linearWithPackedWeightRows() throws Exception {
     // 15 outputs (too few for the input-major order): a block of eight interleaved rows, then seven
-    // row-major ones (a four-row and three one-row passes); 48 inputs, three chunks of 16; three rows of
-    // input, i8 and u8.
-    for (DType in : new DType[] {DType.I8, DType.U8}) {
-      Prog p = new Prog();
-      long zp = in == DType.I8 ? -7 : 131;
-      Value q = p.quantize(p.input(3, 48), 0.05, zp, in);
-      Value w = p.weights(DType.I8, 15, 48);
-      Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 15), p.longs(new long[15]),
-              p.floats(1, -0.5, 15)),
-          in == DType.I8 ? i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", zp)
-              : out(0.2, 125, 0, 255, "input_scale", 0.05, "input_zero_point", zp));
-      Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
-      assertTrue(ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout).relaidOut(w),
-          "a constant int8 weight of 15 × 48 read by the vector kernel is stored packed");
-      assertTrue(vectorKernelCalls(g).contains("dotRowsPacked"), "all of the work is linear: the Vector API kernels");
-      assertBitIdentical(g, 2, 0.05);
-    }
+    // row-major ones (a four-row and three one-row passes); 48 inputs, three chunks of 16.
+    assertLinearStoredFor(15, 48, "dotRowsPacked");
   }
 
   @Test
   void linearWithInputMajorWeights() throws Exception {
     // 229 outputs: a panel of 128 rows (eight vectors of 16, or twice eight of 8), then one of 101
     // (four vectors, two single ones, and a rest of 5 for a last vector overlapping the one before);
-    // 29 inputs, not a multiple of 16 (the input-major order needs none); three rows of input, i8 and u8.
+    // 29 inputs, not a multiple of 16 (the input-major order needs none).
+    assertLinearStoredFor(229, 29, "dotColumns");
+  }
+
+  /**
+   * A linear layer of {@code outs} × {@code depth} int8 weights on three rows of input, i8 and u8: its
+   * weight stored in the order {@code kernel} reads, that kernel called, outputs bit-identical.
+   */
+  private void assertLinearStoredFor(int outs, int depth, String kernel) throws Exception {
     for (DType in : new DType[] {DType.I8, DType.U8}) {
       Prog p = new Prog();
       long zp = in == DType.I8 ? -7 : 131;
-      Value q = p.quantize(p.input(3, 29), 0.05, zp, in);
-      Value w = p.weights(DType.I8, 229, 29);
-      Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, 229), p.longs(new long[229]),
-              p.floats(1, -0.5, 229)),
+      Value q = p.quantize(p.input(3, depth), 0.05, zp, in);
+      Value w = p.weights(DType.I8, outs, depth);
+      Value l = p.op("qforge.quantized_linear", List.of(q, w, p.floats(0.01, 0.001, outs), p.longs(new long[outs]),
+              p.floats(1, -0.5, outs)),
           in == DType.I8 ? i8out(0.2, 3, "input_scale", 0.05, "input_zero_point", zp)
               : out(0.2, 125, 0, 255, "input_scale", 0.05, "input_zero_point", zp));
       Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
       assertTrue(ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout).relaidOut(w),
-          "a constant int8 weight of 229 × 29 read by the vector kernel is stored input-major");
-      assertTrue(vectorKernelCalls(g).contains("dotColumns"), "all of the work is linear: the Vector API kernels");
+          "a constant int8 weight of " + outs + " × " + depth + " read by the vector kernel is relaid out");
+      assertTrue(vectorKernelCalls(g).contains(kernel), "all of the work is linear: " + kernel + " runs");
       assertBitIdentical(g, 2, 0.05);
     }
   }
