@@ -25,6 +25,7 @@ import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.codegen.runtime.Int8VectorKernels;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
 import org.qforge.ir.Value;
@@ -62,8 +63,11 @@ final class IntegerLinearKernel implements KernelGenerator {
   /** Rows interleaved in a block, and inputs of a row kept together in it. */
   static final int PACK_ROWS = 8;
   static final int PACK_DEPTH = 16;
-  /** The rows of a panel of an input-major weight: {@code Int8VectorKernels.COLUMN_PANEL}. */
-  static final int COLUMN_PANEL = 128;
+  /**
+   * The rows of a panel of an input-major weight, the runtime kernel's constant (javac inlines it, so
+   * the compiler does not load the Vector API class).
+   */
+  static final int COLUMN_PANEL = Int8VectorKernels.COLUMN_PANEL;
   /** The fewest rows of an input-major panel: one vector of outputs on 512-bit machines. */
   static final int COLUMNS_FROM_ROWS = 16;
   /**
@@ -133,9 +137,8 @@ final class IntegerLinearKernel implements KernelGenerator {
   /**
    * The order the layer's weight is best stored in if only this kernel reads it: input-major panels
    * for a weight of at most {@link #COLUMNS_UP_TO} elements whose every panel has at least 16 rows,
-   * packed rows otherwise, both only where the Vector API kernel
-   * can read the weight (int8 weights with constant zero points that are all 0, an int8 or uint8
-   * input, int sums).
+   * packed rows otherwise, both only where the Vector API kernel can read the weight (int8 weights
+   * with constant zero points that are all 0, an int8 or uint8 input, int sums).
    */
   static WeightOrder preferredOrder(Node node) {
     int[] wd = ((Value) node.arg("weight")).type().dims();

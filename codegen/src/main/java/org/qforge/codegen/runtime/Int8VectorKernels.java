@@ -35,8 +35,8 @@ public final class Int8VectorKernels {
       ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(INTS.vectorBitSize() / 4));
   private static final int LANES = INTS.length();
   /**
-   * The rows of a panel of an input-major linear weight ({@link #dotColumns}); the compiler's {@code
-   * IntegerLinearKernel.COLUMN_PANEL} stores them so.
+   * The rows of a panel of an input-major linear weight ({@link #dotColumns}); the compiler stores
+   * them so ({@code IntegerLinearKernel.COLUMN_PANEL} is this constant).
    */
   public static final int COLUMN_PANEL = 128;
   /**
