@@ -17,7 +17,7 @@ import static org.qforge.codegen.loop.Kb.v;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BinaryOperator;
+import java.util.function.UnaryOperator;
 import org.qforge.codegen.loop.ArrayParam;
 import org.qforge.codegen.loop.Expr;
 import org.qforge.codegen.loop.Kind;
@@ -207,13 +207,13 @@ final class IntegerLinearKernel implements KernelGenerator {
         Stmt column = assign(acc, WeightQuantization.accumulate(acc,
             wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(kk)))),
             wq.weightElement(add(v(wRow), add(mul(v(kk), i(lastWidth)), v(o))))));
-        // Blocks in whole panels: panel b/16, its row k, offset 8·(b%16); then the last panel's.
+        // Blocks in whole panels: panel b/16 at 128·k·(b/16), the block 8·(b%16) into each of its
+        // rows; then the last panel's, at lastStart·k, the block 8b − lastStart into its rows.
         Stmt wholePanels = columnBlocks(plan, wq, output, out, xv, xRow, r, k, outs, 0, whole / PACK_ROWS, m,
-            (b, kIndex) -> add(add(mul(div(b, i(panelBlocks)), i(COLUMN_PANEL * k)), mul(kIndex, i(COLUMN_PANEL))),
-                mul(rem(b, i(panelBlocks)), i(PACK_ROWS))));
+            b -> add(mul(div(b, i(panelBlocks)), i(COLUMN_PANEL * k)), mul(rem(b, i(panelBlocks)), i(PACK_ROWS))),
+            COLUMN_PANEL);
         Stmt lastPanel = columnBlocks(plan, wq, output, out, xv, xRow, r, k, outs, whole / PACK_ROWS,
-            blockRows / PACK_ROWS, m,
-            (b, kIndex) -> add(i(lastStart * k - lastStart), add(mul(kIndex, i(lastWidth)), mul(b, i(PACK_ROWS)))));
+            blockRows / PACK_ROWS, m, b -> add(i(lastStart * k - lastStart), mul(b, i(PACK_ROWS))), lastWidth);
         yield block(wholePanels, lastPanel,
             forLoop(o, i(blockRows), i(outs), perOutput(wq, output, out, m, wz, wRow, acc, o, r, outs,
                 i(lastStart * k - lastStart), forLoop(kk, k, column))));
@@ -257,21 +257,23 @@ final class IntegerLinearKernel implements KernelGenerator {
   /**
    * The scalar loop over an input-major weight: eight outputs at a time, each input element loaded
    * once for all eight, whose weights are eight adjacent bytes of their panel's row for that input:
-   * blocks {@code fromBlock} to {@code toBlock} − 1, where {@code firstOfBlock} gives, from a block and an
-   * input index, the stored position of that block's first row's weight for the input.
+   * blocks {@code fromBlock} to {@code toBlock} − 1 of a panel (or panels) {@code width} rows wide, where
+   * {@code blockStart} gives the stored position of a block's first weight, for input 0.
    */
   private static Stmt columnBlocks(ExecutionPlan plan, WeightQuantization wq, IntegerArithmetic.Output output,
       Access out, Value xv, Local xRow, Local r, int k, int outs, int fromBlock, int toBlock, Local m,
-      BinaryOperator<Expr> firstOfBlock) {
+      UnaryOperator<Expr> blockStart, int width) {
     Local block = intVar("b");
+    Local start = intVar("start");
     Local kk = intVar("k");
     Local xk = intVar("xk");
     Local column = intVar("column");
     Local[] sums = new Local[PACK_ROWS];
     List<Stmt> perInput = new ArrayList<>();
     perInput.add(assign(xk, wq.centredInput(IntegerArithmetic.element(plan, xv, add(v(xRow), v(kk))))));
-    perInput.add(assign(column, firstOfBlock.apply(v(block), v(kk))));
+    perInput.add(assign(column, add(v(start), mul(v(kk), i(width)))));
     List<Stmt> perBlock = new ArrayList<>();
+    perBlock.add(assign(start, blockStart.apply(v(block))));
     for (int j = 0; j < PACK_ROWS; j++) {
       sums[j] = WeightQuantization.accumulator("acc" + j, k);
       perBlock.add(assign(sums[j], sums[j].kind() == Kind.LONG ? l(0) : i(0)));

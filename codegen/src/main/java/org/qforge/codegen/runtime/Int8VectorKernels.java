@@ -366,12 +366,14 @@ public final class Int8VectorKernels {
         quantizedLanes(real, outScale, zeroPoint, low, high).intoArray(out, outOff + o);
       }
     }
+    int lowInt = (int) min;
+    int highInt = (int) max;
     for (; o < channels; o++) {
       double real = (double) acc[accOff + o] * (inScale * (double) scales[scalesOff + o]);
       if (hasBias) {
         real = real + (double) bias[biasOff + o];
       }
-      out[outOff + o] = quantizedLaneIntClamp(real, outScale, zeroPoint, low, high);
+      out[outOff + o] = quantizedLaneIntClamp(real, outScale, zeroPoint, lowInt, highInt);
     }
   }
 
@@ -2509,10 +2511,10 @@ public final class Int8VectorKernels {
   }
 
   /**
-   * {@link #quantizedLane} for {@link #requantizeChannels}' scalar loop, clamped as ints: (t + MAGIC)
-   * − MAGIC is rint(t) exactly for |t| &lt; 2^51 and stays beyond ±2^31 on t's side above that, ±∞
-   * included; adding the zero point is exact; the cast to int saturates, so the int clamp gives the
-   * same byte ({@code low} and {@code high}'s low 32 bits are the bounds).
+   * {@link #quantizedLane} for {@link #requantizeChannels}' scalar loop, clamped as ints to [{@code
+   * low}, {@code high}]: (t + MAGIC) − MAGIC is rint(t) exactly for |t| &lt; 2^51 and stays beyond ±2^31
+   * on t's side above that, ±∞ included; adding the zero point is exact; the cast to int saturates, so
+   * the int clamp gives the same byte.
    *
    * <p>Why not the long clamp: JDK 17 compiles {@code Math.max(long, long)} from its bytecode, as a
    * branch or a conditional move by the branch profile that all its callers in the JVM share. Where C2
@@ -2524,9 +2526,9 @@ public final class Int8VectorKernels {
    * int clamp there too, digits_rescnn ran 9.48 µs against 9.16 (five interleaved JVM pairs, within
    * this host's noise, but no gain).
    */
-  private static byte quantizedLaneIntClamp(double real, double outScale, double zeroPoint, long low, long high) {
+  private static byte quantizedLaneIntClamp(double real, double outScale, double zeroPoint, int low, int high) {
     int rounded = (int) (real / outScale + MAGIC - MAGIC + zeroPoint);
-    return (byte) Math.min(Math.max(rounded, (int) low), (int) high);
+    return (byte) Math.min(Math.max(rounded, low), high);
   }
 
   private static IntVector widened(byte[] w, int at) {
