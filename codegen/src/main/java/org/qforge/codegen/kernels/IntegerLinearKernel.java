@@ -25,6 +25,7 @@ import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
+import org.qforge.codegen.plan.Slot;
 import org.qforge.codegen.runtime.Int8VectorKernels;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
@@ -113,8 +114,17 @@ final class IntegerLinearKernel implements KernelGenerator {
   @Override
   public int workspace(Node node, Arena arena) {
     int[] wd = ((Value) node.arg("weight")).type().dims();
+    if (arena == Arena.SCRATCH_F32) {
+      return LinearFloatRequantization.applies(node) ? wd[0] : 0;
+    }
     return arena == Arena.SCRATCH_I32 && WeightQuantization.vectorTypes(node, wd[1]) && LinearShare.vectorKernelsWorthwhile(node.graph())
         ? Math.addExact(wd[0], wd[1]) : 0;
+  }
+
+  /** The float route's per-channel constants where it applies ({@link LinearFloatRequantization}). */
+  @Override
+  public Tensor derivedConstant(Node node) {
+    return LinearFloatRequantization.applies(node) ? LinearFloatRequantization.constants(node) : null;
   }
 
   @Override
@@ -326,7 +336,11 @@ final class IntegerLinearKernel implements KernelGenerator {
     Local j = intVar("j");
     Local o = intVar("o");
     Value xv = (Value) node.arg("input");
-    Stmt requantize = VectorKernelCalls.requantizeChannels(wq, output, out, sums, mul(v(r), i(outs)), outs);
+    Slot constants = plan.derivedConstant(node);
+    Stmt requantize = constants != null
+        ? VectorKernelCalls.requantizeChannelsInFloats(wq, output, out, constants, sums,
+            plan.workspaceOffset(node, Arena.SCRATCH_F32), mul(v(r), i(outs)), outs)
+        : VectorKernelCalls.requantizeChannels(wq, output, out, sums, mul(v(r), i(outs)), outs);
     if (requantize == null) {
       requantize = forLoop(o, outs, store(out.array(), out.index(add(mul(v(r), i(outs)), v(o))),
           wq.quantize(output, wq.real(load(ints, add(i(sums), v(o))), wq.multiplier(v(o)), v(o)))));

@@ -159,6 +159,26 @@ final class VectorKernelCalls {
   }
 
   /**
+   * {@link #requantizeChannels} by {@code Int8VectorKernels.requantizeChannelsInFloats}: the sums
+   * written as floats to {@code sumsOff} in the float workspace, the channels' constants ({@link
+   * LinearFloatRequantization}) at {@code constants}; null where {@link #requantize} would be.
+   */
+  static Stmt requantizeChannelsInFloats(WeightQuantization wq, IntegerArithmetic.Output output, Access out,
+      Slot constants, int accOff, int sumsOff, Expr outOff, int channels) {
+    if (!requantizable(wq, output, out)) {
+      return null;
+    }
+    Access scales = wq.scalesAccess();
+    Access bias = wq.biasAccess();
+    List<Expr> args = new ArrayList<>(List.of(i(accOff), i(sumsOff), out.index(outOff), i(channels),
+        i(constants.offset())));
+    args.addAll(requantizeTail(wq, output));
+    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannelsInFloats",
+        List.of(Arena.SCRATCH_I32.param(), Arena.SCRATCH_F32.param(), constants.arena().param(), scales.array(),
+            bias == null ? scales.array() : bias.array(), out.array()), args);
+  }
+
+  /**
    * {@code out[i] = quantize_per_tensor(x[i])} for {@code i < n} into bytes ({@code
    * Int8VectorKernels.quantize}), with the reciprocal scale, zero point and bounds as floats.
    */

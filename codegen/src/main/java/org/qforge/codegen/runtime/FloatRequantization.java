@@ -15,9 +15,11 @@ package org.qforge.codegen.runtime;
  * 2^-23·(|t| + |β|) plus the doubles' error on β's terms, and the margin ({@link #MARGIN_PER_UNIT}·|t|
  * + {@link #fixedMargin}) takes four times that: where t lies farther than the margin from the
  * nearest half-integer, q + zeroPoint lies on the same side and rint gives both the same integer.
- * The remaining lanes (ties among them) go the double route.
+ * The remaining lanes (ties among them) go the double route. A route whose s is an int sum rounded
+ * to a float (the linear layers', whose sums can pass 2^24) adds one more rounding of relative
+ * 2^-24 to s·α: 1.5 · 2^-23·(|t| + |β|) in all, still inside the margin.
  */
-final class FloatRequantization {
+public final class FloatRequantization {
   /** The margin per unit of |t|: four times the float roundings' 2^-23. */
   static final float MARGIN_PER_UNIT = 0x1p-21f;
 
@@ -59,6 +61,27 @@ final class FloatRequantization {
   static float limit(double min, double max, float fixedMargin) {
     float t = (float) (Math.max(-min, max) + 2);
     return Math.nextDown(0.5f - MARGIN_PER_UNIT * t - fixedMargin);
+  }
+
+  /**
+   * The constants {@code Int8VectorKernels.requantizeChannelsInFloats} reads for a linear layer's
+   * channels, computed once, at compile time: for channel o of n, with m = inScale · (double)
+   * scales[o], b = (double) bias[o] (0 without a bias) and r = 1/outScale, α at o, β at n + o (the
+   * sums are centred: c = 0) and at 2n + o the channel's {@link #limit} for the output bounds.
+   */
+  public static float[] channelConstants(float[] scales, float[] bias, double inScale, double outScale,
+      double zeroPoint, double min, double max) {
+    int n = scales.length;
+    double r = 1 / outScale;
+    float[] constants = new float[3 * n];
+    for (int o = 0; o < n; o++) {
+      double m = inScale * (double) scales[o];
+      double b = bias == null ? 0.0 : (double) bias[o];
+      constants[o] = slope(m, r);
+      constants[n + o] = offset(m, 0, b, r, zeroPoint);
+      constants[2 * n + o] = limit(min, max, fixedMargin(m, 0, b, r, zeroPoint));
+    }
+    return constants;
   }
 
   /**

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
  */
 class FloatRequantizationTest {
   private static final double MAGIC = 0x1.8p52;
+  /** Float lanes in a 512-bit vector: the channels of the linear kernel's first step. */
+  private static final int LANES_512 = 16;
 
   /** The double route: the generated scalar code's formula. */
   private static byte doubleRoute(double real, double outScale, double zeroPoint, double min, double max) {
@@ -246,5 +248,103 @@ class FloatRequantizationTest {
     for (int i = 0; i < out.length; i++) {
       assertEquals(want[i], out[i], "output " + i);
     }
+  }
+
+  @Test
+  void linearRequantizationMatchesTheDoubleRoute() {
+    // 1,000 channels (62 whole steps and a rest of 8, as one more vector overlapping the last), then
+    // 10 (fewer than a vector: the double route), then 16 with a bias.
+    linearRequantizationMatchesTheDoubleRoute(1_000, 61, true);
+    linearRequantizationMatchesTheDoubleRoute(10, 67, true);
+    linearRequantizationMatchesTheDoubleRoute(16, 71, false);
+  }
+
+  /**
+   * A linear layer's sums, one per channel, each channel its own scale and bias: drawn until 8 (a
+   * eighth of the channels, if fewer) have near-ties a margin-less float route rounds wrongly; channel 3's sum, 2^24 + 1,
+   * is not a float (the float route sees 2^24) and its slope is 1, with a bias that brings t into
+   * range: the float sum alone would give the other byte (no near-tie shares its step); channel
+   * 4's sum is the int range's end.
+   */
+  private static void linearRequantizationMatchesTheDoubleRoute(int n, long seed, boolean withBias) {
+    SplittableRandom random = new SplittableRandom(seed);
+    int[] acc = new int[n + 3];
+    float[] scales = new float[n];
+    float[] bias = new float[n];
+    double inScale = (float) 0.02;
+    double outScale = (float) 0.05;
+    double zeroPoint = -5;
+    int adversarial = 0;
+    int lanes = 0;
+    for (int o = 0; o < n; o++) {
+      scales[o] = (float) (1e-4 + 1e-2 * random.nextDouble());
+      bias[o] = withBias ? (float) (random.nextDouble() - 0.5) : 0f;
+      double m = inScale * (double) scales[o];
+      double centre = (outScale * -zeroPoint - bias[o]) / m;
+      acc[o] = (int) Math.rint(centre + random.nextDouble(-1, 1) * 100 * outScale / m);
+    }
+    if (n > 4 && withBias) {
+      // α = 1: the float sum 2^24 moves t by a whole unit from the double route's 2^24 + 1.
+      scales[3] = (float) (outScale / inScale);
+      acc[3] = (1 << 24) + 1;
+      bias[3] = (float) (-(double) acc[3] * (inScale * (double) scales[3]) + 20.25 * outScale);
+      acc[4] = Integer.MIN_VALUE;
+    }
+    // Redraw sums until enough lanes are near-ties the margin-less route gets wrong.
+    float[] constants = FloatRequantization.channelConstants(scales, withBias ? bias : null, inScale, outScale,
+        zeroPoint, -128, 127);
+    boolean[] nearTie = new boolean[n];
+    int tries = 0;
+    int target = Math.min(8, n / 8);
+    while (adversarial < target) {
+      assertTrue(++tries < 200_000, "found only " + adversarial + " channels with near-ties");
+      int o = random.nextInt(n);
+      if (nearTie[o] || n > 4 && withBias && (o == 3 || o == 4 || n > LANES_512 && o < LANES_512)) {
+        continue;
+      }
+      double m = inScale * (double) scales[o];
+      // A sum whose t lies within 2^-20 of a half-integer in the output range.
+      double half = random.nextInt(-100, 100) + 0.5;
+      int s = (int) Math.rint(((half - zeroPoint) * outScale - bias[o]) / m);
+      float slope = constants[o];
+      float offset = constants[n + o];
+      if (naiveFloatRoute(s, slope, offset, -128, 127) != linearDoubleRoute(s, m, bias[o], withBias, outScale,
+          zeroPoint)) {
+        acc[o] = s;
+        nearTie[o] = true;
+        adversarial++;
+      }
+    }
+    byte[] want = new byte[n];
+    int naiveWrong = 0;
+    for (int o = 0; o < n; o++) {
+      double m = inScale * (double) scales[o];
+      want[o] = linearDoubleRoute(acc[o], m, bias[o], withBias, outScale, zeroPoint);
+      naiveWrong += naiveFloatRoute((float) acc[o], constants[o], constants[n + o], -128, 127) != want[o] ? 1 : 0;
+      lanes += want[o] > -128 && want[o] < 127 ? 1 : 0;
+    }
+    assertTrue(naiveWrong >= target, "the data should have lanes a margin-less float route rounds wrongly");
+    assertTrue(lanes > n / 2, "most outputs should lie inside the range, not at its bounds: " + lanes + " of " + n);
+    if (n > 4 && withBias) {
+      assertTrue(naiveFloatRoute((float) acc[3], constants[3], constants[n + 3], -128, 127) != want[3],
+          "channel 3's float sum should round the other way");
+    }
+    byte[] out = new byte[n];
+    float[] sums = new float[n + 2];
+    Int8VectorKernels.requantizeChannelsInFloats(acc, sums, constants, scales, bias, out, 0, 2, 0, n, 0, 0,
+        withBias ? 0 : -1, inScale, outScale, zeroPoint, -128, 127);
+    for (int o = 0; o < n; o++) {
+      assertEquals(want[o], out[o], "channel " + o + ", sum " + acc[o]);
+    }
+  }
+
+  /** The double route of a linear layer's output: {@code Int8VectorKernels.requantizeChannels}' formula. */
+  private static byte linearDoubleRoute(int sum, double m, float bias, boolean withBias, double outScale,
+      double zeroPoint) {
+    double real = (double) sum * m;
+    if (withBias) {
+      real = real + (double) bias;
+    }
+    return doubleRoute(real, outScale, zeroPoint, -128, 127);
   }
 }
