@@ -25,7 +25,6 @@ import org.qforge.codegen.loop.Local;
 import org.qforge.codegen.loop.Stmt;
 import org.qforge.codegen.plan.Arena;
 import org.qforge.codegen.plan.ExecutionPlan;
-import org.qforge.codegen.plan.Slot;
 import org.qforge.codegen.runtime.Int8VectorKernels;
 import org.qforge.ir.Node;
 import org.qforge.ir.Tensor;
@@ -119,12 +118,6 @@ final class IntegerLinearKernel implements KernelGenerator {
     }
     return arena == Arena.SCRATCH_I32 && WeightQuantization.vectorTypes(node, wd[1]) && LinearShare.vectorKernelsWorthwhile(node.graph())
         ? Math.addExact(wd[0], wd[1]) : 0;
-  }
-
-  /** The float route's per-channel constants where it applies ({@link LinearFloatRequantization}). */
-  @Override
-  public Tensor derivedConstant(Node node) {
-    return LinearFloatRequantization.applies(node) ? LinearFloatRequantization.constants(node) : null;
   }
 
   @Override
@@ -336,9 +329,8 @@ final class IntegerLinearKernel implements KernelGenerator {
     Local j = intVar("j");
     Local o = intVar("o");
     Value xv = (Value) node.arg("input");
-    Slot constants = plan.derivedConstant(node);
-    Stmt requantize = constants != null
-        ? VectorKernelCalls.requantizeChannelsInFloats(wq, output, out, constants, sums,
+    Stmt requantize = LinearFloatRequantization.applies(node)
+        ? VectorKernelCalls.requantizeChannelsInFloats(wq, output, out, sums,
             plan.workspaceOffset(node, Arena.SCRATCH_F32), mul(v(r), i(outs)), outs)
         : VectorKernelCalls.requantizeChannels(wq, output, out, sums, mul(v(r), i(outs)), outs);
     if (requantize == null) {

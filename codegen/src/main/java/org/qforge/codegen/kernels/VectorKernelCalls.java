@@ -159,23 +159,20 @@ final class VectorKernelCalls {
   }
 
   /**
-   * {@link #requantizeChannels} by {@code Int8VectorKernels.requantizeChannelsInFloats}: the sums
-   * written as floats to {@code sumsOff} in the float workspace, the channels' constants ({@link
-   * LinearFloatRequantization}) at {@code constants}; null where {@link #requantize} would be.
+   * {@link #requantizeChannels} by {@code Int8VectorKernels.requantizeChannelsInFloats}, the sums
+   * written as floats to {@code sumsOff} in the float workspace ({@link LinearFloatRequantization});
+   * null where {@link #requantize} would be.
    */
   static Stmt requantizeChannelsInFloats(WeightQuantization wq, IntegerArithmetic.Output output, Access out,
-      Slot constants, int accOff, int sumsOff, Expr outOff, int channels) {
+      int accOff, int sumsOff, Expr outOff, int channels) {
     if (!requantizable(wq, output, out)) {
       return null;
     }
-    Access scales = wq.scalesAccess();
-    Access bias = wq.biasAccess();
-    List<Expr> args = new ArrayList<>(List.of(i(accOff), i(sumsOff), out.index(outOff), i(channels),
-        i(constants.offset())));
+    List<Expr> args = new ArrayList<>(List.of(i(accOff), i(sumsOff), out.index(outOff), i(channels)));
     args.addAll(requantizeTail(wq, output));
-    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannelsInFloats",
-        List.of(Arena.SCRATCH_I32.param(), Arena.SCRATCH_F32.param(), constants.arena().param(), scales.array(),
-            bias == null ? scales.array() : bias.array(), out.array()), args);
+    List<ArrayParam> arrays = new ArrayList<>(List.of(Arena.SCRATCH_I32.param(), Arena.SCRATCH_F32.param()));
+    arrays.addAll(requantizeArrays(Arena.SCRATCH_I32, wq, out).subList(1, 4));
+    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannelsInFloats", arrays, args);
   }
 
   /**

@@ -111,9 +111,8 @@ public final class ExecutionPlan {
       Arena a = switch (Arena.of(t.dtype(), true)) {
         case WEIGHTS_I8 -> Arena.TABLES_I8;
         case WEIGHTS_I32 -> Arena.WEIGHTS_I32;
-        case WEIGHTS_F32 -> Arena.WEIGHTS_F32;
         default -> throw new IllegalStateException("node %" + n.name() + " derives a constant of " + t.type()
-            + "; derived constants are 8-bit tables, i32 or f32");
+            + "; derived constants are 8-bit tables or i32");
       };
       int offset = sizes.getOrDefault(a, 0);
       derived.put(n, new Slot(a, offset, t.type()));

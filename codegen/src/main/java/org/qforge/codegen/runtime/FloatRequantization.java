@@ -15,11 +15,22 @@ package org.qforge.codegen.runtime;
  * 2^-23·(|t| + |β|) plus the doubles' error on β's terms, and the margin ({@link #MARGIN_PER_UNIT}·|t|
  * + {@link #fixedMargin}) takes four times that: where t lies farther than the margin from the
  * nearest half-integer, q + zeroPoint lies on the same side and rint gives both the same integer.
- * The remaining lanes (ties among them) go the double route. A route whose s is an int sum rounded
- * to a float (the linear layers', whose sums can pass 2^24) adds one more rounding of relative
- * 2^-24 to s·α: 1.5 · 2^-23·(|t| + |β|) in all, still inside the margin.
+ * The remaining lanes (ties among them) go the double route.
+ *
+ * <p>Linear layers ({@code Int8VectorKernels.requantizeChannelsInFloats}) compute their channels'
+ * constants in the lanes instead of reading them, so that a model stores nothing beyond its scales
+ * and biases: α = scale ⊗ A with A = (float) (inScale · r), β = fma(bias, R, zeroPoint) with R =
+ * (float) r, and their sums are ints rounded to floats, s = (float) acc. Against the exact α* =
+ * inScale·scale·r, β* = bias·r + zeroPoint and t* = s·α* + β*, each of those is one float rounding
+ * (relative 2^-24) more: A and the product (2·2^-24 on s·α), s (2^-24 on s·α), R and the fma that makes
+ * β (2^-24 of |bias·r| and of |β|), and t's own fma (2^-24 of |t|). With |s·α*| ≤ |t| + |β| and
+ * |bias·r| ≤ |β| + |zeroPoint|, |t − t*| &lt; 2^-24·(4|t| + 5|β| + |zeroPoint|), plus the double
+ * route's own roundings (2^-51 relative) and an absolute 2^-149·2^31 where α is subnormal. The lanes
+ * test |t − rint(t)| + {@link #OFFSET_MARGIN}·|β| against {@link #channelLimit}, which leaves
+ * 2^-21·T + 2^-23·|zeroPoint| + 2^-24 below one half (T as in {@link #limit}): at least 1.6 times
+ * each term.
  */
-public final class FloatRequantization {
+final class FloatRequantization {
   /** The margin per unit of |t|: four times the float roundings' 2^-23. */
   static final float MARGIN_PER_UNIT = 0x1p-21f;
 
@@ -63,25 +74,17 @@ public final class FloatRequantization {
     return Math.nextDown(0.5f - MARGIN_PER_UNIT * t - fixedMargin);
   }
 
+  /** The margin per unit of |β| of the linear layers' route (see above): 8·2^-24 for its 5·2^-24. */
+  static final float OFFSET_MARGIN = 0x1p-21f;
+
   /**
-   * The constants {@code Int8VectorKernels.requantizeChannelsInFloats} reads for a linear layer's
-   * channels, computed once, at compile time: for channel o of n, with m = inScale · (double)
-   * scales[o], b = (double) bias[o] (0 without a bias) and r = 1/outScale, α at o, β at n + o (the
-   * sums are centred: c = 0) and at 2n + o the channel's {@link #limit} for the output bounds.
+   * What the linear layers' lanes compare |t − rint(t)| + {@link #OFFSET_MARGIN}·|β| with: one half
+   * less 2^-21·T (T = max(|min|, |max|) + 2, as in {@link #limit}), 2^-23·|zeroPoint| and 2^-24 (the
+   * absolute terms, and the rounding of the lanes' own fma); rounded down.
    */
-  public static float[] channelConstants(float[] scales, float[] bias, double inScale, double outScale,
-      double zeroPoint, double min, double max) {
-    int n = scales.length;
-    double r = 1 / outScale;
-    float[] constants = new float[3 * n];
-    for (int o = 0; o < n; o++) {
-      double m = inScale * (double) scales[o];
-      double b = bias == null ? 0.0 : (double) bias[o];
-      constants[o] = slope(m, r);
-      constants[n + o] = offset(m, 0, b, r, zeroPoint);
-      constants[2 * n + o] = limit(min, max, fixedMargin(m, 0, b, r, zeroPoint));
-    }
-    return constants;
+  static float channelLimit(double min, double max, double zeroPoint) {
+    double t = Math.max(-min, max) + 2;
+    return Math.nextDown((float) (0.5 - 0x1p-21 * t - 0x1p-23 * Math.abs(zeroPoint) - 0x1p-24));
   }
 
   /**

@@ -381,26 +381,29 @@ public final class Int8VectorKernels {
 
   /**
    * {@link #requantizeChannels} in float lanes where the rounding is provably the double route's
-   * ({@link FloatRequantization}), {@link #LANES} channels a step with each channel's constants in
-   * its lane: s = (float) acc, t = fma(s, α, β), then {@link #quantize}'s route to the byte. The sums
-   * are first written as floats into {@code sums} (a scalar loop: no Vector API conversion); s is the
-   * sum rounded once more, which the margin covers ({@link FloatRequantization}). {@code constants}
-   * holds, from {@code constantsOff}, the channels' slopes α, then their offsets β, then the largest
-   * |t − rint(t)| for which their rounding is certain ({@link FloatRequantization#channelConstants}).
-   * A step with a lane whose t lies nearer a half-integer (~1 lane in 10^4), and channels short of a
-   * vector, go the double route ({@link #requantizeChannels}). On machines without 512-bit vectors,
-   * that route for all.
+   * ({@link FloatRequantization}, "Linear layers"), {@link #LANES} channels a step: s = (float) acc,
+   * α = scale · A and β = fma(bias, R, zeroPoint) (β = zeroPoint without a bias) in the lanes, with A =
+   * (float) (inScale / outScale) and R = (float) (1 / outScale) once a call, t = fma(s, α, β), then
+   * {@link #quantize}'s route to the byte. The sums are first written as floats into {@code sums} (a
+   * scalar loop: no Vector API conversion). A step with a lane whose t lies within the margin of a
+   * half-integer (~1 lane in 10^4), channels short of a vector, and layers whose A or R is not a
+   * finite float, go the double route ({@link #requantizeChannels}); on machines without 512-bit
+   * vectors, that route for all. No constants beyond the layer's own scales and bias: a model's
+   * weights keep their size.
    *
-   * <p>Why: {@code requantizeChannels}' scalar loop, which the linear layers take on JDK 17, divides
-   * by the output scale in doubles, ~6 cycles an output (0.22 µs for 128; mlp_784_1024's 2,058
-   * outputs ~3.5 µs of its ~39). The float route adds no conversion to the program but the ones
-   * {@link #quantize} already makes (float bits as ints, int to byte), which matters on JDK 17:
-   * new conversions are what made C2 box the linear kernels ({@link #VECTOR_CHANNEL_REQUANTIZE}).
+   * <p>Why: {@code requantizeChannels}' scalar loop, which linear layers take on JDK 17, divides by
+   * the output scale in doubles, ~6 cycles an output (0.22 µs for 128; mlp_784_1024's 2,058 outputs
+   * ~3.5 µs of its ~39). The float route adds no conversion to the program but the ones {@link
+   * #quantize} already makes (float bits as ints, int to byte), which matters on JDK 17: new
+   * conversions are what made C2 box the linear kernels ({@link #VECTOR_CHANNEL_REQUANTIZE}).
    */
-  public static void requantizeChannelsInFloats(int[] acc, float[] sums, float[] constants, float[] scales,
-      float[] bias, byte[] out, int accOff, int sumsOff, int outOff, int channels, int constantsOff, int scalesOff,
-      int biasOff, double inScale, double outScale, double zeroPoint, double min, double max) {
-    if (!WIDE || channels < LANES) {
+  public static void requantizeChannelsInFloats(int[] acc, float[] sums, float[] scales, float[] bias, byte[] out,
+      int accOff, int sumsOff, int outOff, int channels, int scalesOff, int biasOff, double inScale,
+      double outScale, double zeroPoint, double min, double max) {
+    double r = 1 / outScale;
+    float slopeFactor = (float) (inScale * r);
+    float inverse = (float) r;
+    if (!WIDE || channels < LANES || !Float.isFinite(slopeFactor) || !Float.isFinite(inverse)) {
       requantizeChannels(acc, scales, bias, out, accOff, outOff, channels, scalesOff, biasOff, inScale, outScale,
           zeroPoint, min, max);
       return;
@@ -408,10 +411,11 @@ public final class Int8VectorKernels {
     floatSums(acc, sums, accOff, sumsOff, channels);
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
+    float limit = FloatRequantization.channelLimit(min, max, zeroPoint);
     int whole = channels - channels % LANES;
     int o = 0;
-    while ((o = requantizeChannelLanes(sums, constants, out, sumsOff, constantsOff, outOff, o, whole, channels,
-        lowBits, highBits)) < whole) {
+    while ((o = requantizeChannelLanes(sums, scales, bias, out, sumsOff, scalesOff, biasOff, outOff, o, whole,
+        slopeFactor, inverse, (float) zeroPoint, limit, lowBits, highBits)) < whole) {
       requantizeChannels(acc, scales, bias, out, accOff + o, outOff + o, LANES, scalesOff + o,
           biasOff < 0 ? -1 : biasOff + o, inScale, outScale, zeroPoint, min, max);
       o += LANES;
@@ -419,8 +423,8 @@ public final class Int8VectorKernels {
     if (whole < channels) {
       // The rest as one more vector ending at the last channel: its first lanes store again the bytes there.
       int last = channels - LANES;
-      if (requantizeChannelLanes(sums, constants, out, sumsOff, constantsOff, outOff, last, channels, channels,
-          lowBits, highBits) < channels) {
+      if (requantizeChannelLanes(sums, scales, bias, out, sumsOff, scalesOff, biasOff, outOff, last, channels,
+          slopeFactor, inverse, (float) zeroPoint, limit, lowBits, highBits) < channels) {
         requantizeChannels(acc, scales, bias, out, accOff + last, outOff + last, LANES, scalesOff + last,
             biasOff < 0 ? -1 : biasOff + last, inScale, outScale, zeroPoint, min, max);
       }
@@ -437,21 +441,23 @@ public final class Int8VectorKernels {
   /**
    * The float lanes of {@link #requantizeChannelsInFloats} from channel {@code from} while a whole
    * vector lies below {@code to}; returns the first channel of a step whose rounding was not certain
-   * (its bytes not stored), or where it stopped. {@code channels} places the constants' rows.
+   * (its bytes not stored), or where it stopped. Certain: |t − rint(t)| + 2^-21·|β| below the limit.
    */
-  private static int requantizeChannelLanes(float[] sums, float[] constants, byte[] out, int sumsOff,
-      int constantsOff, int outOff, int from, int to, int channels, int lowBits, int highBits) {
-    int slopes = constantsOff;
-    int offsets = constantsOff + channels;
-    int limits = constantsOff + 2 * channels;
+  private static int requantizeChannelLanes(float[] sums, float[] scales, float[] bias, byte[] out, int sumsOff,
+      int scalesOff, int biasOff, int outOff, int from, int to, float slopeFactor, float inverse, float zeroPoint,
+      float limit, int lowBits, int highBits) {
+    boolean hasBias = biasOff >= 0;
+    FloatVector margin = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.OFFSET_MARGIN);
     int o = from;
     for (; o + LANES <= to; o += LANES) {
+      FloatVector beta = hasBias
+          ? FloatVector.fromArray(SUM_FLOATS, bias, biasOff + o).fma(inverse, zeroPoint)
+          : FloatVector.broadcast(SUM_FLOATS, zeroPoint);
       FloatVector t = FloatVector.fromArray(SUM_FLOATS, sums, sumsOff + o)
-          .fma(FloatVector.fromArray(SUM_FLOATS, constants, slopes + o),
-              FloatVector.fromArray(SUM_FLOATS, constants, offsets + o));
+          .fma(FloatVector.fromArray(SUM_FLOATS, scales, scalesOff + o).mul(slopeFactor), beta);
       FloatVector magic = t.add(FLOAT_MAGIC);
-      FloatVector doubt = t.sub(magic.sub(FLOAT_MAGIC)).abs();
-      if (!doubt.compare(VectorOperators.LT, FloatVector.fromArray(SUM_FLOATS, constants, limits + o)).allTrue()) {
+      FloatVector doubt = beta.abs().fma(margin, t.sub(magic.sub(FLOAT_MAGIC)).abs());
+      if (!doubt.compare(VectorOperators.LT, limit).allTrue()) {
         return o;
       }
       floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, outOff + o);

@@ -260,11 +260,11 @@ class FloatRequantizationTest {
   }
 
   /**
-   * A linear layer's sums, one per channel, each channel its own scale and bias: drawn until 8 (a
-   * eighth of the channels, if fewer) have near-ties a margin-less float route rounds wrongly; channel 3's sum, 2^24 + 1,
-   * is not a float (the float route sees 2^24) and its slope is 1, with a bias that brings t into
-   * range: the float sum alone would give the other byte (no near-tie shares its step); channel
-   * 4's sum is the int range's end.
+   * A linear layer's sums, one per channel, each channel its own scale and bias: drawn until 8 (one
+   * per 16 channels, at least one, if fewer) have near-ties a margin-less float route rounds wrongly;
+   * channel 3's sum, 2^24 + 1, is not a float (the float route sees 2^24) and its slope is 1, with a
+   * bias that brings t into range: the float sum alone would give the other byte; channel 4's sum
+   * is the int range's end.
    */
   private static void linearRequantizationMatchesTheDoubleRoute(int n, long seed, boolean withBias) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -273,7 +273,8 @@ class FloatRequantizationTest {
     float[] bias = new float[n];
     double inScale = (float) 0.02;
     double outScale = (float) 0.05;
-    double zeroPoint = -5;
+    // Without a bias and with zero point 0, β is 0: only the limit's part for |t| can catch a near-tie.
+    double zeroPoint = withBias ? -5 : 0;
     int adversarial = 0;
     int lanes = 0;
     for (int o = 0; o < n; o++) {
@@ -291,11 +292,17 @@ class FloatRequantizationTest {
       acc[4] = Integer.MIN_VALUE;
     }
     // Redraw sums until enough lanes are near-ties the margin-less route gets wrong.
-    float[] constants = FloatRequantization.channelConstants(scales, withBias ? bias : null, inScale, outScale,
-        zeroPoint, -128, 127);
+    // The kernel's slopes and offsets: α = scale · (float) (inScale / outScale), β = fma(bias, (float) (1 /
+    // outScale), zeroPoint).
+    float[] slopes = new float[n];
+    float[] offsets = new float[n];
+    for (int o = 0; o < n; o++) {
+      slopes[o] = scales[o] * (float) (inScale * (1 / outScale));
+      offsets[o] = withBias ? Math.fma(bias[o], (float) (1 / outScale), (float) zeroPoint) : (float) zeroPoint;
+    }
     boolean[] nearTie = new boolean[n];
     int tries = 0;
-    int target = Math.min(8, n / 8);
+    int target = Math.max(1, Math.min(8, n / 16));
     while (adversarial < target) {
       assertTrue(++tries < 200_000, "found only " + adversarial + " channels with near-ties");
       int o = random.nextInt(n);
@@ -306,10 +313,10 @@ class FloatRequantizationTest {
       // A sum whose t lies within 2^-20 of a half-integer in the output range.
       double half = random.nextInt(-100, 100) + 0.5;
       int s = (int) Math.rint(((half - zeroPoint) * outScale - bias[o]) / m);
-      float slope = constants[o];
-      float offset = constants[n + o];
-      if (naiveFloatRoute(s, slope, offset, -128, 127) != linearDoubleRoute(s, m, bias[o], withBias, outScale,
-          zeroPoint)) {
+      // Not an exact tie in floats either: only the margin can send it the double route.
+      float t = Math.fma((float) s, slopes[o], offsets[o]);
+      if (Math.abs(t - Math.rint(t)) < 0.5 && naiveFloatRoute(s, slopes[o], offsets[o], -128, 127)
+          != linearDoubleRoute(s, m, bias[o], withBias, outScale, zeroPoint)) {
         acc[o] = s;
         nearTie[o] = true;
         adversarial++;
@@ -320,18 +327,18 @@ class FloatRequantizationTest {
     for (int o = 0; o < n; o++) {
       double m = inScale * (double) scales[o];
       want[o] = linearDoubleRoute(acc[o], m, bias[o], withBias, outScale, zeroPoint);
-      naiveWrong += naiveFloatRoute((float) acc[o], constants[o], constants[n + o], -128, 127) != want[o] ? 1 : 0;
+      naiveWrong += naiveFloatRoute((float) acc[o], slopes[o], offsets[o], -128, 127) != want[o] ? 1 : 0;
       lanes += want[o] > -128 && want[o] < 127 ? 1 : 0;
     }
     assertTrue(naiveWrong >= target, "the data should have lanes a margin-less float route rounds wrongly");
     assertTrue(lanes > n / 2, "most outputs should lie inside the range, not at its bounds: " + lanes + " of " + n);
     if (n > 4 && withBias) {
-      assertTrue(naiveFloatRoute((float) acc[3], constants[3], constants[n + 3], -128, 127) != want[3],
+      assertTrue(naiveFloatRoute((float) acc[3], slopes[3], offsets[3], -128, 127) != want[3],
           "channel 3's float sum should round the other way");
     }
     byte[] out = new byte[n];
     float[] sums = new float[n + 2];
-    Int8VectorKernels.requantizeChannelsInFloats(acc, sums, constants, scales, bias, out, 0, 2, 0, n, 0, 0,
+    Int8VectorKernels.requantizeChannelsInFloats(acc, sums, scales, bias, out, 0, 2, 0, n, 0,
         withBias ? 0 : -1, inScale, outScale, zeroPoint, -128, 127);
     for (int o = 0; o < n; o++) {
       assertEquals(want[o], out[o], "channel " + o + ", sum " + acc[o]);
