@@ -93,7 +93,9 @@ public final class Int8VectorKernels {
    * dotEightPackedRows} without exact vector types and every vector boxed, for the life of the JVM:
    * mlp_784_1024 at 134–460 µs instead of ~38 in 3 of 37 JVMs ({@code -XX:+LogCompilation}: class_check
    * traps at those methods, bench/README.md, "Known problems"). With this loop scalar: 0 of 158, for
-   * ~4 µs more on mlp (2,058 outputs) and ~0.4 on digits_mlp (202). {@code
+   * ~4 µs more on mlp (2,058 outputs) and ~0.4 on digits_mlp (202). Since step 45 linear layers
+   * with constant scales take {@link #requantizeChannelsInFloats}, which has no such conversion and
+   * comes here only for the steps it cannot prove. {@code
    * -Dqforge.vectorChannelRequantize=true} forces the vector lanes (the tests run both on JDK 17).
    */
   private static final boolean VECTOR_CHANNEL_REQUANTIZE =
@@ -386,7 +388,7 @@ public final class Int8VectorKernels {
    * (float) (inScale / outScale) and R = (float) (1 / outScale) once a call, t = fma(s, α, β), then
    * {@link #quantize}'s route to the byte. The sums are first written as floats into {@code sums} (a
    * scalar loop: no Vector API conversion). A step with a lane whose t lies within the margin of a
-   * half-integer (~1 lane in 10^4), channels short of a vector, and layers whose A or R is not a
+   * half-integer (~1 lane in 4,000), channels short of a vector, and layers whose A or R is not a
    * finite float, go the double route ({@link #requantizeChannels}); on machines without 512-bit
    * vectors, that route for all. No constants beyond the layer's own scales and bias: a model's
    * weights keep their size.
