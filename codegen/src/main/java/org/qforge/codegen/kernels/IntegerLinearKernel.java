@@ -45,7 +45,8 @@ import org.qforge.ir.Value;
  *
  * <p>With symmetric int8 weights, a row's sums come from the runtime's Vector API kernel when it can
  * run ({@code Int8VectorKernels.dotRows}, over the row centred into a K-int workspace, sums into an
- * O-int one; then {@code requantizeChannels}), from the scalar loop otherwise: {@code Int8DotBenchmark} in bench/README.md measured
+ * O-int one; then {@code requantizeChannelsInFloats}, the sums as floats in an O-float one), from the
+ * scalar loop otherwise: {@code Int8DotBenchmark} in bench/README.md measured
  * the scalar byte·byte reduction at 2.5 GMAC/s, which C2 does not vectorize. Only in a program whose
  * linear layers do a material share of the multiply-adds ({@link LinearShare}): in one that is all
  * convolutions but a small last layer, the kernels would stay uncompiled, and slow, for seconds.
@@ -113,11 +114,15 @@ final class IntegerLinearKernel implements KernelGenerator {
   @Override
   public int workspace(Node node, Arena arena) {
     int[] wd = ((Value) node.arg("weight")).type().dims();
-    if (arena == Arena.SCRATCH_F32) {
-      return LinearFloatRequantization.applies(node) ? wd[0] : 0;
+    if (!WeightQuantization.vectorTypes(node, wd[1]) || !LinearShare.vectorKernelsWorthwhile(node.graph())) {
+      return 0;
     }
-    return arena == Arena.SCRATCH_I32 && WeightQuantization.vectorTypes(node, wd[1]) && LinearShare.vectorKernelsWorthwhile(node.graph())
-        ? Math.addExact(wd[0], wd[1]) : 0;
+    // The Vector API path: the centred row and the sums as ints, the sums again as floats.
+    return switch (arena) {
+      case SCRATCH_I32 -> Math.addExact(wd[0], wd[1]);
+      case SCRATCH_F32 -> wd[0];
+      default -> 0;
+    };
   }
 
   @Override
@@ -329,10 +334,8 @@ final class IntegerLinearKernel implements KernelGenerator {
     Local j = intVar("j");
     Local o = intVar("o");
     Value xv = (Value) node.arg("input");
-    Stmt requantize = LinearFloatRequantization.applies(node)
-        ? VectorKernelCalls.requantizeChannelsInFloats(wq, output, out, sums,
-            plan.workspaceOffset(node, Arena.SCRATCH_F32), mul(v(r), i(outs)), outs)
-        : VectorKernelCalls.requantizeChannels(wq, output, out, sums, mul(v(r), i(outs)), outs);
+    Stmt requantize = VectorKernelCalls.requantizeChannels(wq, output, out, sums,
+        plan.workspaceOffset(node, Arena.SCRATCH_F32), mul(v(r), i(outs)), outs);
     if (requantize == null) {
       requantize = forLoop(o, outs, store(out.array(), out.index(add(mul(v(r), i(outs)), v(o))),
           wq.quantize(output, wq.real(load(ints, add(i(sums), v(o))), wq.multiplier(v(o)), v(o)))));

@@ -6,7 +6,7 @@ import org.qforge.ir.Value;
 
 /**
  * The share of an integer program's multiply-adds done by its linear layers, which decides whether
- * they run on the Vector API kernels ({@code Int8VectorKernels.dotRows}, {@code requantizeChannels})
+ * they run on the Vector API kernels ({@code Int8VectorKernels.dotRows}, {@code requantizeChannelsInFloats})
  * or on the generated scalar loops.
  *
  * <p>Why a share of the whole program: those kernels are shared by every linear layer of a model, and

@@ -145,26 +145,12 @@ final class VectorKernelCalls {
 
   /**
    * Requantizes a linear layer's sums ({@code ints[accOff + o]}, {@code o < channels}) into its int8 or
-   * uint8 output at {@code outOff + o} on the Vector API; null where {@link #requantize} would be.
+   * uint8 output at {@code outOff + o} on the Vector API, in float lanes ({@code
+   * Int8VectorKernels.requantizeChannelsInFloats}, which writes the sums as floats to {@code sumsOff}
+   * in the float workspace); null where {@link #requantize} would be.
    */
   static Stmt requantizeChannels(WeightQuantization wq, IntegerArithmetic.Output output, Access out, int accOff,
-      Expr outOff, int channels) {
-    if (!requantizable(wq, output, out)) {
-      return null;
-    }
-    List<Expr> args = new ArrayList<>(List.of(i(accOff), out.index(outOff), i(channels)));
-    args.addAll(requantizeTail(wq, output));
-    return new Stmt.Invoke("Int8VectorKernels", "requantizeChannels",
-        requantizeArrays(Arena.SCRATCH_I32, wq, out), args);
-  }
-
-  /**
-   * {@link #requantizeChannels} by {@code Int8VectorKernels.requantizeChannelsInFloats}, the sums
-   * written as floats to {@code sumsOff} in the float workspace ({@link LinearFloatRequantization});
-   * null where {@link #requantize} would be.
-   */
-  static Stmt requantizeChannelsInFloats(WeightQuantization wq, IntegerArithmetic.Output output, Access out,
-      int accOff, int sumsOff, Expr outOff, int channels) {
+      int sumsOff, Expr outOff, int channels) {
     if (!requantizable(wq, output, out)) {
       return null;
     }

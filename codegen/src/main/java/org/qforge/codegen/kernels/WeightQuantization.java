@@ -57,7 +57,7 @@ final class WeightQuantization {
     this.zeroPoints = (Value) node.arg("weight_zero_points");
     this.bias = node.arg("bias") instanceof Value b ? Access.of(plan, b) : null;
     Tensor s = IntegerArithmetic.constant(plan, scales);
-    this.realIsFinite = s != null && Double.isFinite(inputScale) && finiteBias(node);
+    this.realIsFinite = s != null && Double.isFinite(inputScale) && finiteBias(node, plan);
     if (s != null) {
       float[] f = s.floats();
       for (int o = 0; o < f.length; o++) {
@@ -102,13 +102,12 @@ final class WeightQuantization {
     return true;
   }
 
-  /** True if there is no bias, or a constant float32 one without NaN or infinity. */
-  static boolean finiteBias(Node node) {
+  /** True if there is no bias, or a constant one without NaN or infinity. */
+  private static boolean finiteBias(Node node, ExecutionPlan plan) {
     if (!(node.arg("bias") instanceof Value b)) {
       return true;
     }
-    Constant c = b.kind() == Value.Kind.CONSTANT ? node.graph().constant(b.name()) : null;
-    Tensor t = c == null ? null : c.tensor();
+    Tensor t = IntegerArithmetic.constant(plan, b);
     if (t == null || b.type().dtype() != DType.F32) {
       return false;
     }

@@ -94,8 +94,8 @@ public final class Int8VectorKernels {
    * mlp_784_1024 at 134–460 µs instead of ~38 in 3 of 37 JVMs ({@code -XX:+LogCompilation}: class_check
    * traps at those methods, bench/README.md, "Known problems"). With this loop scalar: 0 of 158, for
    * ~4 µs more on mlp (2,058 outputs) and ~0.4 on digits_mlp (202). Since step 45 linear layers
-   * with constant scales take {@link #requantizeChannelsInFloats}, which has no such conversion and
-   * comes here only for the steps it cannot prove. {@code
+   * call {@link #requantizeChannelsInFloats}, which has no such conversion and comes here only for
+   * the steps it cannot prove. {@code
    * -Dqforge.vectorChannelRequantize=true} forces the vector lanes (the tests run both on JDK 17).
    */
   private static final boolean VECTOR_CHANNEL_REQUANTIZE =
@@ -345,9 +345,8 @@ public final class Int8VectorKernels {
    * Requantizes a linear layer's sums to int8 or uint8 (stored as bytes), one per output channel: for
    * {@code o < channels}, with a = {@code acc[accOff + o]}, m = {@code inScale · (double) scales[scalesOff + o]}
    * and b = {@code (double) bias[biasOff + o]}, {@code out[outOff + o]} as {@link #requantize} computes
-   * it — the same operations, with the channel's scale and bias in each lane. Linear layers whose
-   * constants allow it take {@link #requantizeChannelsInFloats} instead, which comes here for the
-   * steps it cannot prove.
+   * it — the same operations, with the channel's scale and bias in each lane. Compiled linear layers
+   * call {@link #requantizeChannelsInFloats}, which comes here for the steps it cannot prove.
    */
   public static void requantizeChannels(int[] acc, float[] scales, float[] bias, byte[] out, int accOff, int outOff,
       int channels, int scalesOff, int biasOff, double inScale, double outScale, double zeroPoint, double min,

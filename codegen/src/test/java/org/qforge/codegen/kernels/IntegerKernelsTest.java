@@ -741,7 +741,8 @@ class IntegerKernelsTest {
 
   /**
    * A linear layer of {@code outs} × {@code depth} int8 weights on three rows of input, i8 and u8: its
-   * weight stored in the order {@code kernel} reads, that kernel called, outputs bit-identical.
+   * weight stored in the order {@code kernel} reads, that kernel called and the float requantization
+   * after it, outputs bit-identical.
    */
   private void assertLinearStoredFor(int outs, int depth, String kernel) throws Exception {
     for (DType in : new DType[] {DType.I8, DType.U8}) {
@@ -756,7 +757,8 @@ class IntegerKernelsTest {
       Graph g = p.done(p.dequantize(l, 0.2, in == DType.I8 ? 3 : 125));
       assertTrue(ExecutionPlan.of(g, Kernels::workspace, Kernels::relayout).relaidOut(w),
           "a constant int8 weight of " + outs + " × " + depth + " read by the vector kernel is relaid out");
-      assertTrue(vectorKernelCalls(g).contains(kernel), "all of the work is linear: " + kernel + " runs");
+      assertTrue(vectorKernelCalls(g).containsAll(Set.of(kernel, "requantizeChannelsInFloats")),
+          "all of the work is linear: " + kernel + " runs, then the float requantization: " + vectorKernelCalls(g));
       assertBitIdentical(g, 2, 0.05);
     }
   }
