@@ -413,22 +413,13 @@ public final class Int8VectorKernels {
     int lowBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) min);
     int highBits = Float.floatToRawIntBits(FLOAT_MAGIC + (float) max);
     float limit = FloatRequantization.channelLimit(min, max, zeroPoint);
-    int whole = channels - channels % LANES;
     int o = 0;
-    while ((o = requantizeChannelLanes(sums, scales, bias, out, sumsOff, scalesOff, biasOff, outOff, o, whole,
-        slopeFactor, inverse, (float) zeroPoint, limit, lowBits, highBits)) < whole) {
-      requantizeChannels(acc, scales, bias, out, accOff + o, outOff + o, LANES, scalesOff + o,
-          biasOff < 0 ? -1 : biasOff + o, inScale, outScale, zeroPoint, min, max);
-      o += LANES;
-    }
-    if (whole < channels) {
-      // The rest as one more vector ending at the last channel: its first lanes store again the bytes there.
-      int last = channels - LANES;
-      if (requantizeChannelLanes(sums, scales, bias, out, sumsOff, scalesOff, biasOff, outOff, last, channels,
-          slopeFactor, inverse, (float) zeroPoint, limit, lowBits, highBits) < channels) {
-        requantizeChannels(acc, scales, bias, out, accOff + last, outOff + last, LANES, scalesOff + last,
-            biasOff < 0 ? -1 : biasOff + last, inScale, outScale, zeroPoint, min, max);
-      }
+    while ((o = requantizeChannelLanes(sums, scales, bias, out, sumsOff, scalesOff, biasOff, outOff, o, channels,
+        slopeFactor, inverse, (float) zeroPoint, limit, lowBits, highBits)) < channels) {
+      int at = Math.min(o, channels - LANES);
+      requantizeChannels(acc, scales, bias, out, accOff + at, outOff + at, LANES, scalesOff + at,
+          biasOff < 0 ? -1 : biasOff + at, inScale, outScale, zeroPoint, min, max);
+      o = at + LANES;
     }
   }
 
@@ -440,28 +431,33 @@ public final class Int8VectorKernels {
   }
 
   /**
-   * The float lanes of {@link #requantizeChannelsInFloats} from channel {@code from} while a whole
-   * vector lies below {@code to}; returns the first channel of a step whose rounding was not certain
-   * (its bytes not stored), or where it stopped. Certain: |t − rint(t)| + 2^-21·|β| below the limit.
+   * The float lanes of {@link #requantizeChannelsInFloats} from channel {@code from} to {@code
+   * channels} (at least a vector), a step at {@code min(o, channels − LANES)}: the last one overlaps
+   * the one before, whose bytes it stores again. Returns the {@code o} of a step whose rounding was
+   * not certain (its bytes not stored), or one past the end. Certain: |t − rint(t)| + 2^-21·|β| below
+   * the limit. Called from one place: on JDK 25, with two call sites inlined into the caller, C2
+   * compiled these lanes with boxed vectors (bench/README.md, step 45).
    */
   private static int requantizeChannelLanes(float[] sums, float[] scales, float[] bias, byte[] out, int sumsOff,
-      int scalesOff, int biasOff, int outOff, int from, int to, float slopeFactor, float inverse, float zeroPoint,
-      float limit, int lowBits, int highBits) {
-    boolean hasBias = biasOff >= 0;
+      int scalesOff, int biasOff, int outOff, int from, int channels, float slopeFactor, float inverse,
+      float zeroPoint, float limit, int lowBits, int highBits) {
+    // Without a bias, β = fma(scale, 0, zeroPoint) = zeroPoint: one loop body, no vector chosen by a branch.
+    float[] offsetTerms = biasOff >= 0 ? bias : scales;
+    int termsOff = biasOff >= 0 ? biasOff : scalesOff;
+    float termFactor = biasOff >= 0 ? inverse : 0f;
     FloatVector margin = FloatVector.broadcast(SUM_FLOATS, FloatRequantization.OFFSET_MARGIN);
     int o = from;
-    for (; o + LANES <= to; o += LANES) {
-      FloatVector beta = hasBias
-          ? FloatVector.fromArray(SUM_FLOATS, bias, biasOff + o).fma(inverse, zeroPoint)
-          : FloatVector.broadcast(SUM_FLOATS, zeroPoint);
-      FloatVector t = FloatVector.fromArray(SUM_FLOATS, sums, sumsOff + o)
-          .fma(FloatVector.fromArray(SUM_FLOATS, scales, scalesOff + o).mul(slopeFactor), beta);
+    for (; o < channels; o += LANES) {
+      int at = Math.min(o, channels - LANES);
+      FloatVector beta = FloatVector.fromArray(SUM_FLOATS, offsetTerms, termsOff + at).fma(termFactor, zeroPoint);
+      FloatVector t = FloatVector.fromArray(SUM_FLOATS, sums, sumsOff + at)
+          .fma(FloatVector.fromArray(SUM_FLOATS, scales, scalesOff + at).mul(slopeFactor), beta);
       FloatVector magic = t.add(FLOAT_MAGIC);
       FloatVector doubt = beta.abs().fma(margin, t.sub(magic.sub(FLOAT_MAGIC)).abs());
       if (!doubt.compare(VectorOperators.LT, limit).allTrue()) {
         return o;
       }
-      floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, outOff + o);
+      floatQuantizedBytes(magic, lowBits, highBits).intoArray(out, outOff + at);
     }
     return o;
   }
