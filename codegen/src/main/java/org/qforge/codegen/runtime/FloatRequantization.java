@@ -20,7 +20,8 @@ package org.qforge.codegen.runtime;
  * <p>Linear layers ({@code Int8VectorKernels.requantizeChannelsInFloats}) compute their channels'
  * constants in the lanes instead of reading them, so that a model stores nothing beyond its scales
  * and biases: α = scale ⊗ A with A = (float) (inScale · r), β = fma(bias, R, zeroPoint) with R =
- * (float) r, and their sums are ints rounded to floats, s = (float) acc. Against the exact α* =
+ * (float) r (both positive normal floats, else the double route), and their sums are ints rounded to
+ * floats, s = (float) acc. Against the exact α* =
  * inScale·scale·r, β* = bias·r + zeroPoint and t* = s·α* + β*, each of those is one float rounding
  * (relative 2^-24) more: A and the product (2·2^-24 on s·α), s (2^-24 on s·α), R and the fma that makes
  * β (2^-24 of |bias·r| and of |β|), and t's own fma (2^-24 of |t|). With |s·α*| ≤ |t| + |β| and

@@ -388,7 +388,7 @@ public final class Int8VectorKernels {
    * {@link #quantize}'s route to the byte. The sums are first written as floats into {@code sums} (a
    * scalar loop: no Vector API conversion). A step with a lane whose t lies within the margin of a
    * half-integer (~1 lane in 4,000), channels short of a vector, and layers whose A or R is not a
-   * finite float, go the double route ({@link #requantizeChannels}); on machines without 512-bit
+   * positive normal float, go the double route ({@link #requantizeChannels}); on machines without 512-bit
    * vectors, that route for all. No constants beyond the layer's own scales and bias: a model's
    * weights keep their size.
    *
@@ -404,7 +404,7 @@ public final class Int8VectorKernels {
     double r = 1 / outScale;
     float slopeFactor = (float) (inScale * r);
     float inverse = (float) r;
-    if (!WIDE || channels < LANES || !Float.isFinite(slopeFactor) || !Float.isFinite(inverse)) {
+    if (!WIDE || channels < LANES || !positiveNormal(slopeFactor) || !positiveNormal(inverse)) {
       requantizeChannels(acc, scales, bias, out, accOff, outOff, channels, scalesOff, biasOff, inScale, outScale,
           zeroPoint, min, max);
       return;
@@ -421,6 +421,14 @@ public final class Int8VectorKernels {
           biasOff < 0 ? -1 : biasOff + at, inScale, outScale, zeroPoint, min, max);
       o = at + LANES;
     }
+  }
+
+  /**
+   * True if {@code f} is a positive normal float: then rounding to it errs by at most 2^-24 of it,
+   * which the float route's proof needs of A and R (a subnormal one can err by far more).
+   */
+  private static boolean positiveNormal(float f) {
+    return f >= Float.MIN_NORMAL && f <= Float.MAX_VALUE;
   }
 
   /** {@code sums[sumsOff + i] = (float) acc[accOff + i]} for {@code i < n}. */
