@@ -156,8 +156,9 @@ final class VectorKernelCalls {
     }
     List<Expr> args = new ArrayList<>(List.of(i(accOff), i(sumsOff), out.index(outOff), i(channels)));
     args.addAll(requantizeTail(wq, output));
-    List<ArrayParam> arrays = new ArrayList<>(List.of(Arena.SCRATCH_I32.param(), Arena.SCRATCH_F32.param()));
-    arrays.addAll(requantizeArrays(Arena.SCRATCH_I32, wq, out).subList(1, 4));
+    // The int sums, then the float workspace they are written to, then scales, bias and output.
+    List<ArrayParam> arrays = new ArrayList<>(requantizeArrays(Arena.SCRATCH_I32, wq, out));
+    arrays.add(1, Arena.SCRATCH_F32.param());
     return new Stmt.Invoke("Int8VectorKernels", "requantizeChannelsInFloats", arrays, args);
   }
 

@@ -443,13 +443,13 @@ public final class Int8VectorKernels {
    * channels} (at least a vector), a step at {@code min(o, channels − LANES)}: the last one overlaps
    * the one before, whose bytes it stores again. Returns the {@code o} of a step whose rounding was
    * not certain (its bytes not stored), or one past the end. Certain: |t − rint(t)| + 2^-21·|β| below
-   * the limit. Called from one place: on JDK 25, with two call sites inlined into the caller, C2
-   * compiled these lanes with boxed vectors (bench/README.md, step 45).
+   * the limit. A method of its own so that the uncertain steps' call to the double route lies outside
+   * the vector loop (a call in it makes C2 keep the vectors on the stack).
    */
   private static int requantizeChannelLanes(float[] sums, float[] scales, float[] bias, byte[] out, int sumsOff,
       int scalesOff, int biasOff, int outOff, int from, int channels, float slopeFactor, float inverse,
       float zeroPoint, float limit, int lowBits, int highBits) {
-    // Without a bias, β = fma(scale, 0, zeroPoint) = zeroPoint: one loop body, no vector chosen by a branch.
+    // Without a bias, β = fma(scale, 0, zeroPoint) = zeroPoint exactly: one loop body for both cases.
     float[] offsetTerms = biasOff >= 0 ? bias : scales;
     int termsOff = biasOff >= 0 ? biasOff : scalesOff;
     float termFactor = biasOff >= 0 ? inverse : 0f;

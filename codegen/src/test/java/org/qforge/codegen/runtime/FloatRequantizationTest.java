@@ -273,7 +273,7 @@ class FloatRequantizationTest {
   private static void linearRequantizationMatchesTheDoubleRoute(int n, long seed, boolean withBias,
       double inScaleValue, double outScaleValue, double scaleLow, double scaleSpan) {
     SplittableRandom random = new SplittableRandom(seed);
-    int[] acc = new int[n + 3];
+    int[] acc = new int[n];
     float[] scales = new float[n];
     float[] bias = new float[n];
     double inScale = (float) inScaleValue;
@@ -318,7 +318,7 @@ class FloatRequantizationTest {
         continue;
       }
       double m = inScale * (double) scales[o];
-      // A sum whose t lies within 2^-20 of a half-integer in the output range.
+      // The sum whose t lies nearest a half-integer in the output range (within α/2 of it).
       double half = random.nextInt(-100, 100) + 0.5;
       int s = (int) Math.rint(((half - zeroPoint) * outScale - bias[o]) / m);
       // Not an exact tie in floats either: only the margin can send it the double route.
